@@ -1,0 +1,24 @@
+# Two entry points, both installing everything into .venv first: `make demo` and `make test` (what CI runs).
+PYTHON ?= python3
+VENV ?= .venv
+# torch first, pinned: this machine has a local CPU wheel of 2.13.0; any other spec pulls CUDA wheels (see README).
+TORCH ?= torch==2.13.0
+EXAMPLES := src/painterly/examples
+
+$(VENV)/.installed: pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet "$(TORCH)"
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	mkdir -p out
+	$(VENV)/bin/painterly $(EXAMPLES)/village.jpg --style $(EXAMPLES)/swirls.jpg -o out/village_swirls.png --size 384
+
+test: $(VENV)/.installed
+	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(VENV)/bin/pytest -q
+
+.PHONY: install demo test

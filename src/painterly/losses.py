@@ -1,0 +1,51 @@
+"""The three terms of the objective, each normalised so that its size does not depend on the image size,
+the layer or the weights file.
+
+How this differs from Gatys et al. (2015), who write
+    L_content = 1/2 sum (F - P)^2,   E_l = 1/(4 N_l^2 M_l^2) sum (G_l - A_l)^2,   G_l = F_l F_l^T:
+- The Gram matrix is divided by M_l (= H*W, the number of positions): G = F F^T / M is the mean outer product
+  of the feature vectors, so a bigger image gives the same Gram matrix rather than a bigger one.
+- Each term is a *relative* squared error: divided by the squared norm of its own target. The raw terms with
+  these 0-255 Caffe weights start near 1e14 (and L-BFGS without a line search jumps to NaN from there), differ by
+  orders of magnitude between layers, and change with the weights file's input scale; the relative terms start
+  near 1 for a noise image at every layer and every size.
+So content_weight * ||F - P||^2 / ||P||^2 is the paper's alpha * L_content with alpha = 2 * content_weight / ||P||^2,
+and style_weight * w_l * ||G - A||^2 / ||A||^2 is the paper's beta * w_l * E_l with
+beta = 4 N_l^2 M_l^2 * style_weight / ||F_a F_a^T||^2 (F_a: the style image's features), layer by layer.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def gram_matrix(features: torch.Tensor) -> torch.Tensor:
+    """[B, C, H, W] -> [B, C, C], the feature correlations averaged over the H*W positions."""
+    b, c, h, w = features.shape
+    flat = features.reshape(b, c, h * w)
+    return flat @ flat.transpose(1, 2) / (h * w)
+
+
+def relative_squared_error(value: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """||value - target||^2 / ||target||^2: zero at the target, one at zero, the same at any scale."""
+    return (value - target).pow(2).sum() / target.pow(2).sum().clamp_min(1e-12)
+
+
+def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """How far the image's features at a content layer are from the content photo's."""
+    return relative_squared_error(features, target)
+
+
+def style_loss(features: torch.Tensor, target_gram: torch.Tensor) -> torch.Tensor:
+    """How far the image's Gram matrix at a style layer is from the style image's."""
+    return relative_squared_error(gram_matrix(features), target_gram)
+
+
+def tv_loss(image: torch.Tensor) -> torch.Tensor:
+    """Mean squared difference between neighbouring pixels (in [0, 1] RGB units): discourages pixel noise.
+
+    A mean, not the usual sum, so the same weight smooths the same amount at any size.
+    """
+    dy = image[..., 1:, :] - image[..., :-1, :]
+    dx = image[..., :, 1:] - image[..., :, :-1]
+    return dy.pow(2).mean() + dx.pow(2).mean()

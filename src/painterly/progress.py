@@ -1,0 +1,57 @@
+"""The progress display the CLI feeds from the engine's callback: a live bar on a terminal, plain lines elsewhere."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from .optimize import Progress
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds}s"
+
+
+def describe(progress: Progress) -> str:
+    losses = "  ".join(f"{name} {progress.losses.get(name, 0.0):.4g}" for name in ("content", "style", "tv", "total"))
+    rate = progress.elapsed / progress.iteration
+    left = rate * (progress.iterations - progress.iteration)
+    width = len(str(progress.iterations))
+    return (
+        f"{progress.iteration:>{width}}/{progress.iterations}  {losses}  "
+        f"{_duration(progress.elapsed)} elapsed, {_duration(left)} left"
+    )
+
+
+class ProgressBar:
+    """Redraws one line in place when `stream` is a terminal; otherwise prints a line every `print_every`."""
+
+    def __init__(self, stream: TextIO = sys.stderr, print_every: int = 50, bar_width: int = 20) -> None:
+        self.stream = stream
+        self.print_every = print_every
+        self.bar_width = bar_width
+        self.live = stream.isatty()
+        self.drawn = False
+
+    def __call__(self, progress: Progress) -> None:
+        line = describe(progress)
+        last = progress.iteration == progress.iterations
+        if self.print_every and (progress.iteration % self.print_every == 0 or progress.iteration == 1 or last):
+            self._clear()
+            print(line, file=self.stream, flush=True)
+        elif self.live:
+            filled = self.bar_width * progress.iteration // progress.iterations
+            bar = "#" * filled + "." * (self.bar_width - filled)
+            self.stream.write(f"\r[{bar}] {line}\x1b[K")
+            self.stream.flush()
+            self.drawn = True
+
+    def _clear(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\x1b[K")
+            self.drawn = False
+
+    def close(self) -> None:
+        self._clear()
+        self.stream.flush()

@@ -1,0 +1,81 @@
+"""VGG-19 (Simonyan & Zisserman 2014) as a feature extractor, named as in Gatys et al.'s table.
+
+Differences from a classifier VGG: the network stops at the deepest layer a loss uses (nothing past conv5_1 is
+ever computed by default), max pooling may be swapped for average pooling as Gatys et al. recommend, and the
+input is an RGB image in [0, 1] whatever the weights expect: each weights file's convention (channel order,
+0-255 or 0-1 scale, mean, std) is applied inside `forward`, so the optimiser works in the same pixel space for
+every file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .errors import PainterlyError
+from .layers import CHANNELS, LAYER_NAMES, POOLINGS, canonical_layer
+from .weights import VGGWeights
+
+
+
+def _ends_block(name: str) -> bool:
+    block, index = name[4:].split("_")
+    return int(index) == (2 if int(block) <= 2 else 4)
+
+
+class VGG19Features(nn.Module):
+    """Returns the rectified output of each requested conv layer (the paper's 'conv4_2' is relu(conv4_2))."""
+
+    def __init__(self, weights: VGGWeights, layers: Iterable[str], pooling: str = "avg") -> None:
+        super().__init__()
+        if pooling not in POOLINGS:
+            raise PainterlyError(f"unknown pooling '{pooling}'; choose one of: {', '.join(POOLINGS)}")
+        self.layers = tuple(dict.fromkeys(canonical_layer(name) for name in layers))
+        if not self.layers:
+            raise PainterlyError("no layers requested")
+        deepest = max(LAYER_NAMES.index(name) for name in self.layers)
+        self.names = LAYER_NAMES[: deepest + 1]
+        self.pooling = pooling
+        self.convs = nn.ModuleList()
+        in_channels = 3
+        for name in self.names:
+            weight, bias = weights.convs[name]
+            conv = nn.Conv2d(in_channels, CHANNELS[name], 3, padding=1)
+            conv.weight.data.copy_(weight)
+            conv.bias.data.copy_(bias)
+            self.convs.append(conv)
+            in_channels = CHANNELS[name]
+        convention = weights.convention
+        self.bgr = convention.bgr
+        # x_net = (x_rgb * scale - mean) / std, folded into one affine map per channel.
+        scale = torch.tensor(convention.scale, dtype=torch.float32)
+        mean = torch.tensor(convention.mean, dtype=torch.float32).view(1, 3, 1, 1)
+        std = torch.tensor(convention.std, dtype=torch.float32).view(1, 3, 1, 1)
+        self.register_buffer("gain", scale / std)
+        self.register_buffer("offset", mean / std)
+        self.requires_grad_(False)  # only the image is optimised; no weight gradients are ever needed
+
+    def preprocess(self, image: torch.Tensor) -> torch.Tensor:
+        """RGB [0, 1] -> the network's input space."""
+        if self.bgr:
+            image = image.flip(1)
+        return image * self.gain - self.offset
+
+    def deprocess(self, x: torch.Tensor) -> torch.Tensor:
+        """The network's input space -> RGB [0, 1] (inverse of `preprocess`)."""
+        image = (x + self.offset) / self.gain
+        return image.flip(1) if self.bgr else image
+
+    def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
+        x = self.preprocess(image)
+        features: dict[str, torch.Tensor] = {}
+        for name, conv in zip(self.names, self.convs):
+            x = F.relu(conv(x))
+            if name in self.layers:
+                features[name] = x
+            if _ends_block(name) and name != self.names[-1]:
+                x = F.avg_pool2d(x, 2, ceil_mode=True) if self.pooling == "avg" else F.max_pool2d(x, 2, ceil_mode=True)
+        return features

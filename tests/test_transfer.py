@@ -1,0 +1,70 @@
+"""End to end with the real bundled weights and real images, at small sizes so the suite stays fast."""
+
+import pytest
+from PIL import Image
+
+from painterly import StyleConfig, stylize
+
+
+def _run(images, **changes):
+    losses = []
+    config = StyleConfig(**{"size": 128, "iterations": 100, **changes})
+    result = stylize(images / "tubingen.jpg", images / "starry_night.jpg", config, lambda p: losses.append(p.losses))
+    return result, losses
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_default_optimisers_lower_the_loss_by_90_percent_in_100_iterations(images, optimizer):
+    result, losses = _run(images, optimizer=optimizer)
+    first, best = losses[0]["total"], min(step["total"] for step in losses)
+    assert len(losses) == 100
+    assert best <= 0.1 * first, f"{optimizer}: total loss {first:.4g} -> {best:.4g}"
+    assert result.size == (128, 96)
+
+
+def test_same_seed_same_bytes_and_other_seed_differs(images):
+    def once(seed):
+        result, _ = _run(images, size=64, iterations=8, init="noise", seed=seed)
+        return result.tobytes()
+
+    first = once(7)
+    assert once(7) == first
+    assert once(8) != first
+
+
+def test_callback_sees_each_iteration_renders_on_demand_and_can_stop(images):
+    seen = []
+
+    def callback(progress):
+        seen.append(progress.iteration)
+        if progress.iteration == 2:
+            assert progress.image().size == (64, 48)
+            assert set(progress.losses) == {"content", "style", "tv", "total"}
+        return progress.iteration == 3  # True stops the run
+
+    config = StyleConfig(size=64, iterations=50)
+    stylize(images / "tubingen.jpg", images / "starry_night.jpg", config, callback)
+    assert seen == [1, 2, 3]
+
+
+def test_accepts_pil_images_and_style_only_runs_ignore_the_content(images):
+    content = Image.open(images / "tubingen.jpg")
+    style = Image.open(images / "starry_night.jpg")
+    config = StyleConfig(size=64, iterations=30, content_weight=0.0, init="noise")
+    losses = []
+    result = stylize(content, style, config, lambda p: losses.append(p.losses))
+    assert result.size == (64, 48)
+    assert all(step["content"] == 0 for step in losses)
+    assert min(step["style"] for step in losses) < 0.2 * losses[0]["style"]
+
+
+def test_style_layer_weights_decide_which_layers_count(images):
+    # All weight on conv1_1: the run matches conv1_1's Gram matrix far better than with all weight on conv5_1.
+    def final_style(weights):
+        _, losses = _run(images, size=64, iterations=20, content_weight=0.0, style_weight=1.0,
+                         style_layers=("conv1_1", "conv5_1"), style_layer_weights=weights)
+        return losses
+
+    shallow, deep = final_style((1.0, 0.0)), final_style((0.0, 1.0))
+    assert shallow[-1]["style"] != deep[-1]["style"]
+    assert shallow[-1]["style"] < shallow[0]["style"] and deep[-1]["style"] < deep[0]["style"]

@@ -1,0 +1,55 @@
+"""The feature extractor against Gatys et al.'s table, and the input conventions against exact round trips."""
+
+import pytest
+import torch
+from PIL import Image
+
+from painterly.errors import PainterlyError
+from painterly.images import to_image, to_tensor
+from painterly.layers import LAYER_NAMES, canonical_layer
+from painterly.vgg import VGG19Features
+
+PAPER_TABLE = [  # (layer, channels, spatial size for a 224 x 224 input)
+    ("conv1_1", 64, 224), ("conv1_2", 64, 224),
+    ("conv2_1", 128, 112), ("conv2_2", 128, 112),
+    ("conv3_1", 256, 56), ("conv3_2", 256, 56), ("conv3_3", 256, 56), ("conv3_4", 256, 56),
+    ("conv4_1", 512, 28), ("conv4_2", 512, 28), ("conv4_3", 512, 28), ("conv4_4", 512, 28),
+    ("conv5_1", 512, 14), ("conv5_2", 512, 14), ("conv5_3", 512, 14), ("conv5_4", 512, 14),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("pooling", ["avg", "max"])
+def test_layer_names_and_shapes_match_the_paper(vgg_weights, pooling):
+    assert LAYER_NAMES == tuple(name for name, _, _ in PAPER_TABLE)
+    model = VGG19Features(vgg_weights, LAYER_NAMES, pooling)
+    with torch.no_grad():
+        features = model(torch.rand(1, 3, 224, 224))
+    assert list(features) == list(LAYER_NAMES)
+    for name, channels, side in PAPER_TABLE:
+        assert features[name].shape == (1, channels, side, side), name
+        assert features[name].min() >= 0  # rectified outputs
+
+
+def test_network_stops_at_the_deepest_layer_used(vgg_weights):
+    model = VGG19Features(vgg_weights, ["conv1_1", "conv4_2"])
+    assert model.names[-1] == "conv4_2" and len(model.convs) == 10
+    assert not any(p.requires_grad for p in model.parameters())
+
+
+def test_relu_names_are_accepted_and_unknown_names_list_the_choices():
+    assert canonical_layer("relu4_2") == "conv4_2"
+    assert canonical_layer(" CONV1_1 ") == "conv1_1"
+    with pytest.raises(PainterlyError, match="unknown layer 'conv9_9'.*conv1_1, conv1_2"):
+        canonical_layer("conv9_9")
+
+
+def test_preprocessing_round_trips_an_image(vgg_weights, images):
+    original = Image.open(images / "tubingen.jpg").convert("RGB").resize((96, 72))
+    model = VGG19Features(vgg_weights, ["conv1_1"])
+    x = model.preprocess(to_tensor(original))
+    # The Caffe convention: BGR, 0-255, mean subtracted; check one pixel by hand.
+    r, g, b = original.getpixel((0, 0))
+    torch.testing.assert_close(x[0, :, 0, 0], torch.tensor([b - 103.939, g - 116.779, r - 123.68]))
+    restored = to_image(model.deprocess(x))
+    difference = (to_tensor(restored) - to_tensor(original)).abs().max().item()
+    assert difference <= 1 / 255
