@@ -61,8 +61,15 @@ def test_accepts_pil_images_and_style_only_runs_ignore_the_content(images):
 def test_style_layer_weights_decide_which_layers_count(images):
     # All weight on conv1_1: the run matches conv1_1's Gram matrix far better than with all weight on conv5_1.
     def final_style(weights):
-        _, losses = _run(images, size=64, iterations=20, content_weight=0.0, style_weight=1.0,
-                         style_layers=("conv1_1", "conv5_1"), style_layer_weights=weights)
+        _, losses = _run(
+            images,
+            size=64,
+            iterations=20,
+            content_weight=0.0,
+            style_weight=1.0,
+            style_layers=("conv1_1", "conv5_1"),
+            style_layer_weights=weights,
+        )
         return losses
 
     shallow, deep = final_style((1.0, 0.0)), final_style((0.0, 1.0))

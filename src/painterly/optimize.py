@@ -55,16 +55,16 @@ def run(
 
     best_image, best_losses = image.detach().clone(), {"total": math.inf}
     start = time.perf_counter()
+    current: dict[str, torch.Tensor] = {}
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad(set_to_none=True)
+        losses = objective(image)
+        losses["total"].backward()
+        current.update({name: value.detach() for name, value in losses.items()})
+        return losses["total"]
+
     for iteration in range(1, iterations + 1):
-        current: dict[str, torch.Tensor] = {}
-
-        def closure() -> torch.Tensor:
-            opt.zero_grad(set_to_none=True)
-            losses = objective(image)
-            losses["total"].backward()
-            current.update({name: value.detach() for name, value in losses.items()})
-            return losses["total"]
-
         snapshot = image.detach().clone()  # the image the losses are measured at, before the step moves it
         opt.step(closure)
         losses = {name: float(value) for name, value in current.items()}

@@ -20,7 +20,6 @@ from .layers import CHANNELS, LAYER_NAMES, POOLINGS, canonical_layer
 from .weights import VGGWeights
 
 
-
 def _ends_block(name: str) -> bool:
     block, index = name[4:].split("_")
     return int(index) == (2 if int(block) <= 2 else 4)

@@ -151,11 +151,15 @@ def _check_shapes(convs: dict[str, tuple[torch.Tensor, torch.Tensor]], path: str
         if name not in convs:
             raise PainterlyError(f"weights file '{path}' has no {name}; is it a VGG-19 file?")
         weight, bias = convs[name]
-        if tuple(weight.shape) != (out_channels, in_channels, 3, 3) or tuple(bias.shape) != (out_channels,):
-            raise PainterlyError(
-                f"weights file '{path}': {name} has shape {tuple(weight.shape)}, "
-                f"expected {(out_channels, in_channels, 3, 3)}; is it a VGG-19 file?"
-            )
+        for part, tensor, expected in (
+            ("weight", weight, (out_channels, in_channels, 3, 3)),
+            ("bias", bias, (out_channels,)),
+        ):
+            if tuple(tensor.shape) != expected:
+                raise PainterlyError(
+                    f"weights file '{path}': {name} {part} has shape {tuple(tensor.shape)}, "
+                    f"expected {expected}; is it a VGG-19 file?"
+                )
         in_channels = out_channels
 
 
@@ -234,11 +238,16 @@ def load_keras(path: Path) -> tuple[dict, InputConvention]:
         import h5py
     except ImportError as exc:
         raise PainterlyError("reading .h5 weights needs h5py: pip install 'painterly[formats]'") from exc
+
+    def datasets(group) -> list[np.ndarray]:  # Keras 1 and 2 nest a layer's arrays differently; take all of them
+        found: list[np.ndarray] = []
+        group.visititems(lambda _, item: found.append(item[()]) if isinstance(item, h5py.Dataset) else None)
+        return found
+
     convs = {}
     with h5py.File(path, "r") as f:
         for name, block in CONV_NAMES:
-            arrays: list[np.ndarray] = []
-            f[block].visititems(lambda _, item: arrays.append(item[()]) if isinstance(item, h5py.Dataset) else None)
+            arrays = datasets(f[block])
             kernel = next(a for a in arrays if a.ndim == 4)
             bias = next(a for a in arrays if a.ndim == 1)
             convs[name] = (_tensor(np.transpose(kernel, (3, 2, 0, 1))), _tensor(bias))
