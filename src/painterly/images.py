@@ -74,6 +74,12 @@ def to_image(tensor: torch.Tensor) -> Image.Image:
     return Image.fromarray(array, "RGB")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def save_image(img: Image.Image, path: str | os.PathLike) -> Path:
     """Write atomically (temporary file, then rename) so a crash never leaves a half-written image."""
     path = Path(path)
@@ -88,6 +94,7 @@ def save_image(img: Image.Image, path: str | os.PathLike) -> Path:
     except OSError as exc:
         raise PainterlyError(f"cannot write to folder '{folder}': {exc.strerror or exc}") from None
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; a result should be like any new file
         with os.fdopen(fd, "wb") as f:
             img.save(f, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
         os.replace(tmp, path)
