@@ -75,3 +75,20 @@ def test_style_layer_weights_decide_which_layers_count(images):
     shallow, deep = final_style((1.0, 0.0)), final_style((0.0, 1.0))
     assert shallow[-1]["style"] != deep[-1]["style"]
     assert shallow[-1]["style"] < shallow[0]["style"] and deep[-1]["style"] < deep[0]["style"]
+
+
+def test_init_choices_set_the_starting_image(images):
+    # With one iteration the best image is the starting image, so each --init choice can be seen directly.
+    from painterly.images import load_image, resize_longest
+
+    def start(**changes):
+        config = StyleConfig(size=64, iterations=1, **changes)
+        return stylize(images / "tubingen.jpg", images / "starry_night.jpg", config)
+
+    content = resize_longest(load_image(images / "tubingen.jpg"), 64)
+    assert start().tobytes() == content.tobytes()
+    other = load_image(images / "brad_pitt.jpg").resize(content.size, Image.Resampling.LANCZOS)
+    assert start(init=str(images / "brad_pitt.jpg")).tobytes() == other.tobytes()
+    assert start(init="content", noise_ratio=1.0).tobytes() == start(init="noise").tobytes()
+    half = start(init="content", noise_ratio=0.5)
+    assert half.tobytes() not in (content.tobytes(), start(init="noise").tobytes())

@@ -24,20 +24,19 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def initial_image(config: StyleConfig, content: torch.Tensor, style: Image.Image) -> torch.Tensor:
-    """The starting pixels: the content, the style (stretched to the output size), noise, or an image file,
-    mixed with `noise_ratio` of uniform noise. Noise comes from a CPU generator so a seed means the same
-    start on every device."""
+def initial_image(config: StyleConfig, content: torch.Tensor, other: Image.Image | None) -> torch.Tensor:
+    """The starting pixels: the content, noise, or `other` (the style or an --init image, stretched to the
+    output size), mixed with `noise_ratio` of uniform noise. Noise comes from a CPU generator so a seed means
+    the same start on every device."""
     h, w = content.shape[-2:]
     generator = torch.Generator().manual_seed(config.seed)
     noise = torch.rand(content.shape, generator=generator).to(content.device)
     if config.init == "noise":
         return noise
-    if config.init == "content":
+    if other is None:
         start = content
     else:
-        img = style if config.init == "style" else load_image(config.init)
-        start = to_tensor(img.resize((w, h), Image.Resampling.LANCZOS)).to(content.device)
+        start = to_tensor(other.resize((w, h), Image.Resampling.LANCZOS)).to(content.device)
     return (1 - config.noise_ratio) * start + config.noise_ratio * noise
 
 
@@ -56,7 +55,13 @@ def stylize(
     config.validate()  # the caller may have changed fields since construction
     device = resolve_device(config.device)
     content_img = resize_longest(load_image(content), config.size)
+    # 16 px at least: below that VGG's four poolings leave nothing for conv5_1 to see.
     style_img = resize_longest(load_image(style), max(16, round(config.size * config.style_scale)))
+    init_img = None  # content and noise need no image
+    if config.init == "style":
+        init_img = style_img
+    elif config.init not in ("content", "noise"):
+        init_img = load_image(config.init)  # read before the heavy work, so a bad path fails at once
 
     weights = load_weights(config.weights, config.weights_format)
     model = VGG19Features(weights, config.content_layers + config.style_layers, config.pooling).to(device)
@@ -84,7 +89,7 @@ def stylize(
         losses["total"] = losses["content"] + losses["style"] + losses["tv"]
         return losses
 
-    start = initial_image(config, content_tensor, style_img)
+    start = initial_image(config, content_tensor, init_img)
     best, _ = optimize.run(
         start,
         objective,
