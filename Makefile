@@ -15,7 +15,7 @@ install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	mkdir -p out
-	$(VENV)/bin/painterly $(EXAMPLES)/village.jpg --style $(EXAMPLES)/swirls.jpg -o out/village_swirls.png --size 384
+	$(VENV)/bin/painterly $(EXAMPLES)/village.jpg --style $(EXAMPLES)/swirls.jpg -o out/village_swirls.png --size 384 --overwrite
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks scripts

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import signal
 import sys
+import tempfile
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
 
+from PIL import Image
+
+from . import __version__
 from .config import DEFAULT_LR, DEVICES, INITS, OPTIMIZERS, StyleConfig
-from .errors import PainterlyError
-from .images import save_image
+from .errors import PainterlyError, PainterlyWarning
+from .images import load_alpha, save_image
 from .layers import LAYER_NAMES, POOLINGS
 from .optimize import Progress
 from .progress import ProgressBar
@@ -156,6 +164,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="print a progress line every N iterations (0 = only the live bar)",
     )
+    g.add_argument("--overwrite", action="store_true", help="replace OUT if it exists (never an input image)")
+    g.add_argument(
+        "--alpha",
+        choices=("white", "keep"),
+        default="white",
+        help="transparent content: composite on white, or keep its alpha channel in the output",
+    )
+    g.add_argument(
+        "--max-memory",
+        dest="max_memory_gb",
+        type=float,
+        default=None,
+        metavar="GB",
+        help="refuse sizes estimated to need more memory than this [what is free now]",
+    )
     g.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     return p
 
@@ -164,37 +187,96 @@ def snapshot_path(output: Path, iteration: int, iterations: int) -> Path:
     return output.with_name(f"{output.stem}_{iteration:0{max(4, len(str(iterations)))}d}{output.suffix}")
 
 
+def check_output(output: Path, inputs: Sequence[Path], overwrite: bool) -> None:
+    """Everything about OUT that can be wrong is found before minutes of work, not after."""
+    if output.suffix.lower() not in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"):
+        raise PainterlyError(f"output '{output}' needs an image extension such as .png")
+    if any(output.exists() and source.exists() and output.resolve() == source.resolve() for source in inputs):
+        raise PainterlyError(f"output '{output}' is an input image; choose another -o")
+    if output.exists() and not overwrite:
+        raise PainterlyError(f"output '{output}' exists; pass --overwrite to replace it or choose another -o")
+    folder = output.parent
+    if not folder.is_dir():
+        raise PainterlyError(f"cannot write '{output}': folder '{folder}' does not exist")
+    if not os.access(folder, os.W_OK):
+        raise PainterlyError(f"cannot write '{output}': folder '{folder}' is not writable")
+
+
+class StopOnSignal:
+    """The first Ctrl-C or SIGTERM asks the run to stop and keep its best image; a second one exits at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __enter__(self) -> StopOnSignal:
+        self.previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+
+def write_settings(path: Path, args: argparse.Namespace, config: StyleConfig, last: Progress | None) -> None:
+    """The settings beside the output, so a result can be reproduced (or a stopped run continued)."""
+    settings = {
+        "painterly": __version__,
+        "content": str(args.content),
+        "style": str(args.style),
+        "config": config.to_dict(),
+        "iterations_done": last.iteration if last else 0,
+        "losses": last.losses if last else None,
+    }
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with os.fdopen(fd, "w") as f:
+        json.dump(settings, f, indent=2)
+    os.replace(tmp, path)
+
+
 def run_stylize(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
     config = StyleConfig(**{f.name: getattr(args, f.name) for f in fields(StyleConfig)})
     content, style = Path(args.content), Path(args.style)
     output = Path(args.output or f"{content.stem}_{style.stem}.png")
-    if output.suffix.lower() not in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"):
-        raise PainterlyError(f"output '{output}' needs an image extension such as .png")
-    for source in (content, style):
-        if output.exists() and source.exists() and output.resolve() == source.resolve():
-            raise PainterlyError(f"output '{output}' is an input image; choose another -o")
+    check_output(output, [content, style], args.overwrite)
     for name in ("save_every", "print_every"):
         if getattr(args, name) < 0:
             raise PainterlyError(f"--{name.replace('_', '-')} must be 0 or more")
-    if not output.parent.is_dir() and str(output.parent):
-        raise PainterlyError(f"cannot write '{output}': folder '{output.parent}' does not exist")
+    alpha = load_alpha(content) if args.alpha == "keep" else None
 
     bar = None if args.quiet else ProgressBar(sys.stderr, print_every=args.print_every)
-
-    def callback(progress: Progress) -> None:
-        if bar:
-            bar(progress)
-        if args.save_every and progress.iteration % args.save_every == 0:
-            save_image(progress.image(), snapshot_path(output, progress.iteration, progress.iterations))
-
+    last: list[Progress] = []
     start = time.perf_counter()
-    try:
-        result = stylize(content, style, config, callback)
-    finally:
-        if bar:
-            bar.close()
-    save_image(result, output)
+    with StopOnSignal() as stop:
+
+        def callback(progress: Progress) -> bool:
+            last[:] = [progress]
+            if bar:
+                bar(progress)
+            if args.save_every and progress.iteration % args.save_every == 0:
+                save_image(progress.image(), snapshot_path(output, progress.iteration, progress.iterations))
+            return stop.requested
+
+        try:
+            result = stylize(content, style, config, callback)
+        finally:
+            if bar:
+                bar.close()
+        if alpha is not None:
+            result.putalpha(alpha.resize(result.size, Image.Resampling.LANCZOS))
+        save_image(result, output)
+        settings = output.with_suffix(".json")
+        write_settings(settings, args, config, last[0] if last else None)
+    if stop.requested:
+        print(
+            f"painterly: interrupted; saved the best image so far to {output} (settings: {settings})", file=sys.stderr
+        )
+        return 130
     if not args.quiet:
         print(f"wrote {output} ({result.width}x{result.height}) in {time.perf_counter() - start:.1f} s")
     return 0
@@ -214,8 +296,14 @@ def run_weights(argv: Sequence[str]) -> int:
     return 0
 
 
+def _print_warning(message, category, *args, **kwargs) -> None:
+    print(f"painterly: warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    warnings.simplefilter("always", PainterlyWarning)
+    warnings.showwarning = _print_warning
     try:
         if argv[:1] == ["weights"]:
             return run_weights(argv[1:])

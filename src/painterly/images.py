@@ -1,57 +1,235 @@
-"""Images in and out: reading any file a user has, resizing, tensor conversion and atomic saving."""
+"""Images in and out: reading any file a user has, resizing, tensor conversion and atomic saving.
+
+Every problem with an input file (missing, unreadable, not an image, damaged, truncated, too large) comes out of
+`load_image` / `load_alpha` as one `PainterlyError` with a one-line message naming the file; Pillow's own exception
+types never escape.
+"""
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import stat
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from .errors import PainterlyError
 
 ImageSource = str | os.PathLike | Image.Image
-# Pillow's default bomb limit (~179 MP) is about right: a 16k x 11k photo still opens, a forged 100k x 100k doesn't.
-MAX_PIXELS = Image.MAX_IMAGE_PIXELS
+# Pillow refuses images over twice its MAX_IMAGE_PIXELS (~179 MP): a 16k x 11k photo still opens, a forged
+# 100k x 100k doesn't. We apply the same limit ourselves, so it holds even where someone switched Pillow's off.
+MAX_PIXELS = 2 * 89_478_485
+
+# EPS is read by running Ghostscript on the file: not something to do with whatever file a user passes in.
+_UNSAFE_FORMATS = frozenset({"EPS"})
+_NOT_RASTER = {
+    ".svg": "SVG is a vector format",
+    ".svgz": "SVG is a vector format",
+    ".pdf": "PDF is a document format",
+    ".eps": "EPS is a vector format",
+    ".ps": "PostScript is a vector format",
+    ".ai": "Illustrator files are a vector format",
+    ".heic": "HEIC needs a Pillow plugin",
+    ".heif": "HEIF needs a Pillow plugin",
+}
+_ALPHA_MODES = ("LA", "La", "PA", "RGBA", "RGBa")
+_DEEP_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")  # more than 8 bits per sample
+# EXIF orientation -> the transpose that makes the image upright (as ImageOps.exif_transpose does).
+_ORIENTATION_TAG = 0x0112
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 def load_image(source: ImageSource) -> Image.Image:
     """Open a path or PIL image as upright RGB; transparent areas are composited on white."""
+    img, name = _open(source)
+    return _convert(img, name, _to_rgb)
+
+
+def load_alpha(source: ImageSource) -> Image.Image | None:
+    """The alpha channel of a path or PIL image as an upright 'L' image (same size as `load_image`'s), or None.
+
+    Palette, greyscale and RGB images with a transparent colour (PNG tRNS) count as having alpha.
+    """
+    img, name = _open(source)
+    return _convert(img, name, _alpha)
+
+
+def _open(source: ImageSource) -> tuple[Image.Image, str]:
+    """The source decoded and turned upright (EXIF orientation), and its quoted name for messages."""
     if isinstance(source, Image.Image):
-        return _to_rgb(ImageOps.exif_transpose(source))
+        name = _quote(getattr(source, "filename", "") or "<PIL image>")
+        try:
+            source.load()
+            return _checked(_upright(source), name), name
+        except PainterlyError:
+            raise
+        except Exception as exc:  # a lazily opened PIL image can fail to decode like any file
+            raise _read_error(name, exc, source.format) from exc
     path = Path(source)
-    if not path.exists():
-        raise PainterlyError(f"image '{path}' does not exist")
-    if path.is_dir():
-        raise PainterlyError(f"image '{path}' is a directory, not an image file")
-    try:
-        with Image.open(path) as img:
+    name = _quote(path)
+    _check_file(path, name)
+    fmt = None
+    try:  # our own file object, not the path: Pillow would memory-map some formats, and then a change to the file
+        # while we use the image could crash the process (SIGBUS) instead of raising
+        with open(path, "rb") as file, Image.open(file, formats=_readable_formats()) as img:
+            fmt = img.format
+            _checked(img, name)  # before decoding: the header's size is all a decompression bomb has
             img.load()
-            return _to_rgb(ImageOps.exif_transpose(img))
-    except UnidentifiedImageError:
-        raise PainterlyError(f"'{path}' is not an image file Pillow can read") from None
-    except Image.DecompressionBombError:
-        raise PainterlyError(f"image '{path}' is too large (over {MAX_PIXELS} pixels)") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise PainterlyError(f"cannot read image '{path}': {exc}".splitlines()[0]) from None
+            return _checked(_upright(img), name), name
+    except PainterlyError:
+        raise
+    except Exception as exc:  # Pillow's plugins raise nearly anything on damaged files; none of it is a bug of ours
+        raise _read_error(name, exc, fmt) from exc
+
+
+def _check_file(path: Path, name: str) -> None:
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise PainterlyError(f"image {name} does not exist") from None
+    except (OSError, ValueError) as exc:
+        raise PainterlyError(f"cannot read image {name}: {_reason(exc)}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise PainterlyError(f"image {name} is a folder, not an image file")
+    if not stat.S_ISREG(info.st_mode):
+        raise PainterlyError(f"image {name} is not a regular file")
+    if info.st_size == 0:
+        raise PainterlyError(f"image {name} is an empty file (0 bytes)")
+
+
+def _readable_formats() -> list[str]:
+    Image.init()
+    return [fmt for fmt in Image.OPEN if fmt not in _UNSAFE_FORMATS]
+
+
+def _checked(img: Image.Image, name: str) -> Image.Image:
+    width, height = img.size
+    if width < 1 or height < 1:
+        raise PainterlyError(f"image {name} has no pixels ({width}x{height})")
+    if width * height > MAX_PIXELS:
+        raise PainterlyError(
+            f"image {name} is too large ({width}x{height} pixels, over the limit of {MAX_PIXELS}): "
+            "a damaged file or a decompression bomb"
+        )
+    return img
+
+
+def _upright(img: Image.Image) -> Image.Image:
+    try:
+        method = _UPRIGHT.get(img.getexif().get(_ORIENTATION_TAG))
+    except Exception:  # damaged metadata: the pixels may be fine, so read the image as stored
+        method = None
+    return img if method is None else img.transpose(method)
+
+
+def _convert(img: Image.Image, name: str, convert):
+    try:
+        return convert(img)
+    except Exception as exc:  # e.g. a palette or transparency entry that doesn't fit the image
+        raise _read_error(name, exc, img.format) from exc
+
+
+def _read_error(name: str, exc: Exception, fmt: str | None) -> PainterlyError:
+    if isinstance(exc, UnidentifiedImageError):
+        hint = _NOT_RASTER.get(Path(name.strip("'\"")).suffix.lower())
+        hint = f" ({hint}; convert it to PNG or JPEG first)" if hint else ""
+        return PainterlyError(f"{name} is not an image file painterly can read{hint}")
+    if isinstance(exc, Image.DecompressionBombError):
+        return PainterlyError(
+            f"image {name} is too large (over the limit of {MAX_PIXELS} pixels): a damaged file or a decompression bomb"
+        )
+    if isinstance(exc, MemoryError):
+        return PainterlyError(f"image {name} is too large to decode in the memory available")
+    if isinstance(exc, OSError) and exc.errno is not None:  # opening or reading the file itself failed
+        return PainterlyError(f"cannot read image {name}: {_reason(exc)}")
+    kind = f"{fmt} image" if fmt else "image"
+    if "truncated" in str(exc).lower():
+        return PainterlyError(f"{kind} {name} is truncated: the file ends before the image data does")
+    return PainterlyError(f"{kind} {name} is damaged and cannot be decoded: {_reason(exc)}")
+
+
+def _reason(exc: BaseException) -> str:
+    """The exception's message as one short line (its type's name where it has no message)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        text = exc.strerror
+    else:
+        text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _quote(path: str | os.PathLike) -> str:
+    """A file name for a one-line message: quoted, control and undecodable characters escaped."""
+    text = str(path)
+    return f"'{text}'" if text.isprintable() else ascii(text)
+
+
+def _alpha(img: Image.Image) -> Image.Image | None:
+    mode = img.mode
+    if mode in _ALPHA_MODES:
+        return img.getchannel(len(img.getbands()) - 1)  # the last band: "A", or "a" where premultiplied
+    if mode in _DEEP_MODES:
+        transparent = img.info.get("transparency")
+        if isinstance(transparent, int) and not isinstance(transparent, bool):  # 16-bit PNG tRNS: one grey value
+            return Image.fromarray(np.where(np.asarray(img) == transparent, 0, 255).astype(np.uint8), "L")
+        return None
+    if mode in ("1", "L", "P", "RGB") and (
+        "transparency" in img.info or (mode == "P" and img.palette is not None and img.palette.mode == "RGBA")
+    ):
+        return img.convert("RGBA").getchannel("A")
+    return None
+
+
+def _colour(img: Image.Image) -> Image.Image:
+    """The colour channels as RGB, ignoring any alpha."""
+    mode = img.mode
+    if mode == "RGB":
+        return img.copy()
+    if mode in _DEEP_MODES:
+        return _to_8bit(img).convert("RGB")
+    if mode == "La":  # premultiplied greyscale + alpha: Pillow converts it to nothing, so go through RGBa
+        grey, alpha = img.split()
+        img = Image.merge("RGBa", (grey, grey, grey, alpha))
+    if img.mode == "RGBa":
+        img = img.convert("RGBA")
+    if img.mode == "P":
+        img = img.convert("RGBA")  # the palette's colours whatever the palette's mode; alpha is handled apart
+    return img.convert("RGB")
+
+
+def _to_8bit(img: Image.Image) -> Image.Image:
+    """16-bit, 32-bit integer or float greyscale -> 'L', scaled (not clipped) from the data's nominal range."""
+    array = np.asarray(img)
+    if img.mode.startswith("I;16"):
+        top = 65535.0
+    else:
+        if img.mode == "F":
+            array = np.nan_to_num(array, nan=0.0, posinf=0.0, neginf=0.0)
+        peak = float(array.max(initial=0))
+        if img.mode == "F" and peak <= 1.0:
+            top = 1.0  # floats in [0, 1]
+        else:
+            top = 255.0 if peak <= 255 else 65535.0 if peak <= 65535 else peak
+    scaled = array.astype(np.float32) * np.float32(255.0 / top) + np.float32(0.5)
+    return Image.fromarray(np.clip(scaled, 0, 255).astype(np.uint8), "L")
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:
-    if img.mode == "RGB":
-        return img.copy()
-    if img.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16/32-bit greyscale: scale to 8 bits, don't clip
-        array = np.asarray(img, dtype=np.float64)
-        top = 65535.0 if array.max() > 255 else 255.0
-        img = Image.fromarray(np.clip(array / top * 255.0 + 0.5, 0, 255).astype(np.uint8))
-    if img.mode == "P" and "transparency" in img.info:
-        img = img.convert("RGBA")
-    if img.mode in ("RGBA", "LA", "PA"):
-        img = img.convert("RGBA")
-        background = Image.new("RGBA", img.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, img).convert("RGB")
-    return img.convert("RGB")
+    rgb = _colour(img)
+    alpha = _alpha(img)
+    if alpha is None:
+        return rgb
+    return Image.composite(rgb, Image.new("RGB", rgb.size, (255, 255, 255)), alpha)
 
 
 def resize_longest(img: Image.Image, longest: int) -> Image.Image:
@@ -74,34 +252,53 @@ def to_image(tensor: torch.Tensor) -> Image.Image:
     return Image.fromarray(array, "RGB")
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def save_image(img: Image.Image, path: str | os.PathLike) -> Path:
-    """Write atomically (temporary file, then rename) so a crash never leaves a half-written image."""
+    """Write atomically (temporary file in the same folder, then rename): a crash never leaves a half-written image.
+
+    The new file's permissions follow the umask, like any file a program creates; on failure nothing at `path`
+    changes and no temporary file is left behind.
+    """
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
+    name = _quote(path)
+    folder = path.parent
     if not folder.is_dir():
-        raise PainterlyError(f"cannot write '{path}': folder '{folder}' does not exist")
+        problem = "is not a folder" if folder.exists() else "does not exist"
+        raise PainterlyError(f"cannot write {name}: folder {_quote(folder)} {problem}")
+    if path.is_dir():
+        raise PainterlyError(f"cannot write {name}: it is a folder")
+    if not path.suffix:
+        raise PainterlyError(f"cannot write {name}: no file extension to tell the format (use .png or .jpg)")
     fmt = Image.registered_extensions().get(path.suffix.lower())
     if fmt is None:
-        raise PainterlyError(f"cannot write '{path}': unknown image extension '{path.suffix}' (use .png or .jpg)")
+        raise PainterlyError(f"cannot write {name}: unknown image extension '{path.suffix}' (use .png or .jpg)")
+    if fmt not in Image.SAVE:
+        raise PainterlyError(f"cannot write {name}: Pillow reads {fmt} files but cannot write them (use .png or .jpg)")
+    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise PainterlyError(f"cannot write to folder '{folder}': {exc.strerror or exc}") from None
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; a result should be like any new file
+        fd, tmp = _create_temp(folder, path.name)
         with os.fdopen(fd, "wb") as f:
             img.save(f, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise PainterlyError(f"cannot write '{path}': {exc.strerror or exc}") from None
+    except (OSError, ValueError, KeyError) as exc:  # unwritable folder, full disk, a mode the format can't hold...
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        raise PainterlyError(f"cannot write {name}: {_reason(exc)}") from exc
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _create_temp(folder: Path, name: str) -> tuple[int, Path]:
+    """A new hidden file beside the target. os.open applies the umask itself (mkstemp would make it 0600)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = folder / f".{name[:100]}.{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary file name in '{folder}'")

@@ -3,17 +3,25 @@
 L-BFGS runs without a line search and with `max_iter=1` per `step()`, so "iteration" means the same for both
 optimisers (one forward and one backward pass through VGG) and the callback sees every one. Without a line search
 L-BFGS may occasionally step uphill, so the loop keeps the best image seen and returns that one.
+
+A NaN or infinite loss (a step far too large, a broken weights file) never reaches the output: the loop goes back
+to the best image, halves the step and starts the optimiser afresh; after MAX_FAULTS such faults it stops and
+returns the best image, with a warning.
 """
 
 from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
 
+from .errors import PainterlyError, PainterlyWarning
+
+MAX_FAULTS = 3
 Objective = Callable[[torch.Tensor], dict[str, torch.Tensor]]  # image -> named loss terms incl. "total"
 
 
@@ -46,17 +54,20 @@ def run(
     """Minimise objective(image) over the pixels; returns the best image and its losses."""
     # LBFGS flattens the gradient with .view(-1), which fails on a channels-last gradient: keep it contiguous.
     image = image.detach().clone().contiguous().requires_grad_(True)
-    if optimizer == "lbfgs":
-        # history 20, not 100: each entry holds two image-sized vectors (7.5 GB at 2048 px with 100).
-        opt: torch.optim.Optimizer = torch.optim.LBFGS(
-            [image], lr=lr, max_iter=1, history_size=20, tolerance_grad=-1, tolerance_change=-1
-        )
-    else:
-        opt = torch.optim.Adam([image], lr=lr)
 
+    def make_optimizer(lr: float) -> torch.optim.Optimizer:
+        if optimizer == "lbfgs":
+            # history 20, not 100: each entry holds two image-sized vectors (7.5 GB at 2048 px with 100).
+            return torch.optim.LBFGS(
+                [image], lr=lr, max_iter=1, history_size=20, tolerance_grad=-1, tolerance_change=-1
+            )
+        return torch.optim.Adam([image], lr=lr)
+
+    opt = make_optimizer(lr)
     best_image, best_losses = image.detach().clone(), {"total": math.inf}
     start = time.perf_counter()
     current: dict[str, torch.Tensor] = {}
+    faults = 0
 
     def closure() -> torch.Tensor:
         opt.zero_grad(set_to_none=True)
@@ -69,8 +80,26 @@ def run(
         snapshot = image.detach().clone()  # the image the losses are measured at, before the step moves it
         opt.step(closure)
         losses = {name: float(value) for name, value in current.items()}
-        if not math.isfinite(losses["total"]):
-            break  # never hand back a NaN image: the best one so far is returned instead
+        if not (math.isfinite(losses["total"]) and torch.isfinite(snapshot).all()):
+            if best_losses["total"] == math.inf:
+                raise PainterlyError(
+                    "the loss is not a finite number from the first iteration: check the weights file "
+                    "(painterly weights --check) and the loss weights"
+                )
+            faults += 1
+            if faults > MAX_FAULTS:
+                warnings.warn(
+                    f"the loss became NaN or infinite {faults} times (last at iteration {iteration}); stopped and "
+                    f"kept the best image (iteration loss {best_losses['total']:.4g}). Try a smaller --lr.",
+                    PainterlyWarning,
+                    stacklevel=2,
+                )
+                break
+            lr /= 2
+            with torch.no_grad():
+                image.copy_(best_image)
+            opt = make_optimizer(lr)  # the old history describes the blown-up region: start afresh
+            continue
         if losses["total"] < best_losses["total"]:
             best_image, best_losses = snapshot, losses
         if callback is not None:

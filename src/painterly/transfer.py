@@ -12,6 +12,7 @@ from .config import StyleConfig
 from .errors import PainterlyError
 from .images import ImageSource, load_image, resize_longest, to_image, to_tensor
 from .losses import content_loss, gram_matrix, style_loss, tv_loss
+from .resources import available_bytes, estimate_peak_bytes, largest_size_within
 from .vgg import VGG19Features
 from .weights import load_weights
 
@@ -22,6 +23,19 @@ def resolve_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise PainterlyError("--device cuda asked for, but this PyTorch build sees no CUDA GPU; use --device cpu")
     return torch.device(name)
+
+
+def check_memory(config: StyleConfig, width: int, height: int) -> None:
+    """Refuse, with the estimate and a size that fits, a run that would exhaust the machine's memory."""
+    layers = config.content_layers + config.style_layers
+    need = estimate_peak_bytes(height, width, layers)
+    budget = config.max_memory_gb * 2**30 if config.max_memory_gb else available_bytes()
+    if budget is not None and need > budget:
+        fits = largest_size_within(budget, height, width, layers)
+        raise PainterlyError(
+            f"size {config.size} needs about {need / 2**30:.1f} GB of memory but {budget / 2**30:.1f} GB is "
+            f"available; try --size {fits}"
+        )
 
 
 def initial_image(config: StyleConfig, content: torch.Tensor, other: Image.Image | None) -> torch.Tensor:
@@ -62,6 +76,9 @@ def stylize(
         init_img = style_img
     elif config.init not in ("content", "noise"):
         init_img = load_image(config.init)  # read before the heavy work, so a bad path fails at once
+
+    if device.type == "cpu":
+        check_memory(config, *content_img.size)
 
     weights = load_weights(config.weights, config.weights_format)
     model = VGG19Features(weights, config.content_layers + config.style_layers, config.pooling).to(device)
