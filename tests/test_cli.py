@@ -39,6 +39,7 @@ def test_save_every_writes_the_promised_snapshots(images, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "out.json",
         "out.png",
         "out_0002.png",
         "out_0004.png",

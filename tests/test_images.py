@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import struct
@@ -916,3 +917,24 @@ def test_random_bytes_raise_only_painterly_error(data, fuzz_path):
 def test_mutated_images_raise_only_painterly_error(index, mutations, fix_crcs, seeds, fuzz_path):
     data = _mutate(seeds[index], mutations)
     _check_load(fuzz_path, _fix_png_crcs(data) if fix_crcs else data)
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (OSError(errno.EIO, "Input/output error"), "cannot read image"),
+        (OSError(errno.EINVAL, "Invalid argument"), "damaged"),  # a seek to a negative offset from a bad header
+        (OSError("image file is truncated (3 bytes not processed)"), "truncated"),
+        (MemoryError(), "memory"),
+    ],
+)
+def test_pillow_error_messages(error, words, tmp_path, images, monkeypatch):
+    path = _write(tmp_path / "photo.png", _crop(images, (8, 8)), "PNG")
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", fail)
+    with pytest.raises(PainterlyError) as exc:
+        load_image(path)
+    assert words in _assert_error(exc, path)

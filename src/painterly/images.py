@@ -7,6 +7,7 @@ types never escape.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import stat
@@ -151,7 +152,8 @@ def _read_error(name: str, exc: Exception, fmt: str | None) -> PainterlyError:
         )
     if isinstance(exc, MemoryError):
         return PainterlyError(f"image {name} is too large to decode in the memory available")
-    if isinstance(exc, OSError) and exc.errno is not None:  # opening or reading the file itself failed
+    if isinstance(exc, OSError) and exc.errno not in (None, errno.EINVAL):  # opening or reading the file failed
+        # (EINVAL is a damaged file's offsets sending a seek before the start)
         return PainterlyError(f"cannot read image {name}: {_reason(exc)}")
     kind = f"{fmt} image" if fmt else "image"
     if "truncated" in str(exc).lower():
