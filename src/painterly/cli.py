@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Sequence
@@ -19,7 +18,7 @@ from PIL import Image
 from . import __version__
 from .config import DEFAULT_LR, DEVICES, INITS, OPTIMIZERS, StyleConfig
 from .errors import PainterlyError, PainterlyWarning
-from .images import load_alpha, save_image
+from .images import load_alpha, save_image, write_atomically
 from .layers import LAYER_NAMES, POOLINGS
 from .optimize import Progress
 from .progress import ProgressBar
@@ -232,10 +231,7 @@ def write_settings(path: Path, args: argparse.Namespace, config: StyleConfig, la
         "iterations_done": last.iteration if last else 0,
         "losses": last.losses if last else None,
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        json.dump(settings, f, indent=2)
-    os.replace(tmp, path)
+    write_atomically(path, lambda f: f.write(json.dumps(settings, indent=2).encode()))
 
 
 def run_stylize(argv: Sequence[str]) -> int:

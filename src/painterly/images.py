@@ -11,7 +11,9 @@ import errno
 import os
 import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import torch
@@ -275,23 +277,29 @@ def save_image(img: Image.Image, path: str | os.PathLike) -> Path:
         raise PainterlyError(f"cannot write {name}: unknown image extension '{path.suffix}' (use .png or .jpg)")
     if fmt not in Image.SAVE:
         raise PainterlyError(f"cannot write {name}: Pillow reads {fmt} files but cannot write them (use .png or .jpg)")
+    write_atomically(path, lambda f: img.save(f, format=fmt, **({"quality": 95} if fmt == "JPEG" else {})))
+    return path
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Run `write` on a temporary file beside `path`, then rename it over `path`; on failure nothing at `path`
+    changes, no temporary file is left, and the error is a PainterlyError (interrupts still propagate)."""
     tmp = None
     try:
-        fd, tmp = _create_temp(folder, path.name)
+        fd, tmp = _create_temp(path.parent, path.name)
         with os.fdopen(fd, "wb") as f:
-            img.save(f, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except (OSError, ValueError, KeyError) as exc:  # unwritable folder, full disk, a mode the format can't hold...
         if tmp is not None:
             tmp.unlink(missing_ok=True)
-        raise PainterlyError(f"cannot write {name}: {_reason(exc)}") from exc
+        raise PainterlyError(f"cannot write {_quote(path)}: {_reason(exc)}") from exc
     except BaseException:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
         raise
-    return path
 
 
 def _create_temp(folder: Path, name: str) -> tuple[int, Path]:
