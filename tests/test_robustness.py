@@ -174,6 +174,13 @@ def test_alpha_keep_restores_the_contents_alpha(workspace):
     assert np.array_equal(np.asarray(written.getchannel("A")), np.asarray(alpha))
 
 
+def test_alpha_keep_refuses_a_format_without_transparency(workspace):
+    result = painterly(
+        workspace / "content.png", "-s", workspace / "style.jpg", "-o", workspace / "o.jpg", "--alpha", "keep"
+    )
+    assert_one_line_error(result, "--alpha keep needs an output format with transparency")
+
+
 def _start(workspace, out):
     return subprocess.Popen(
         [str(a) for a in (sys.executable, "-m", "painterly", workspace / "content.png", "-s", workspace / "style.jpg",
@@ -201,7 +208,7 @@ def test_interrupt_saves_the_best_image_and_settings(workspace, sig):
     assert "Traceback" not in stderr
     assert Image.open(out).size == (48, 36)
     settings = json.loads(out.with_suffix(".json").read_text())
-    assert settings["iterations_done"] >= 3 and settings["losses"]["total"] > 0
+    assert settings["iterations_done"] >= 3 and settings["last_losses"]["total"] > 0
     assert settings["content"].endswith("content.png")
 
 

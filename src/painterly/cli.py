@@ -229,7 +229,7 @@ def write_settings(path: Path, args: argparse.Namespace, config: StyleConfig, la
         "style": str(args.style),
         "config": config.to_dict(),
         "iterations_done": last.iteration if last else 0,
-        "losses": last.losses if last else None,
+        "last_losses": last.losses if last else None,  # of the last iteration; the image saved is the best one
     }
     write_atomically(path, lambda f: f.write(json.dumps(settings, indent=2).encode()))
 
@@ -243,6 +243,10 @@ def run_stylize(argv: Sequence[str]) -> int:
     for name in ("save_every", "print_every"):
         if getattr(args, name) < 0:
             raise PainterlyError(f"--{name.replace('_', '-')} must be 0 or more")
+    if args.alpha == "keep" and output.suffix.lower() in (".jpg", ".jpeg", ".bmp"):
+        raise PainterlyError(
+            f"--alpha keep needs an output format with transparency (.png, .webp, .tif), not '{output}'"
+        )
     alpha = load_alpha(content) if args.alpha == "keep" else None
 
     bar = None if args.quiet else ProgressBar(sys.stderr, print_every=args.print_every)
