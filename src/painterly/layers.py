@@ -23,3 +23,9 @@ def canonical_layer(name: str) -> str:
     if key not in CHANNELS:
         raise PainterlyError(f"unknown layer '{name}'; valid layers: {', '.join(LAYER_NAMES)}")
     return key
+
+
+def ends_block(name: str) -> bool:
+    """True for the last conv of a block: VGG halves the resolution with a 2x2 pooling after it."""
+    block, index = name[4:].split("_")
+    return int(index) == (2 if int(block) <= 2 else 4)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import os
 
-from .layers import CHANNELS, LAYER_NAMES
+from .layers import CHANNELS, LAYER_NAMES, ends_block
 
 BASELINE_BYTES = 600 * 2**20  # PyTorch itself, the decoded weights and the model (measured: ~0.55 GB)
 SAVED_PER_ACTIVATION = 3  # conv output, rectified output and its gradient are alive at once in backward
@@ -21,10 +21,9 @@ def estimate_peak_bytes(height: int, width: int, layers: tuple[str, ...]) -> int
     deepest = max(LAYER_NAMES.index(name) for name in layers)
     floats = 0
     h, w = height, width
-    for index, name in enumerate(LAYER_NAMES[: deepest + 1]):
+    for name in LAYER_NAMES[: deepest + 1]:
         floats += SAVED_PER_ACTIVATION * CHANNELS[name] * h * w
-        next_name = LAYER_NAMES[index + 1] if index + 1 < len(LAYER_NAMES) else None
-        if next_name and next_name[4] != name[4]:  # a new block starts after a 2x2 pooling
+        if ends_block(name):
             h, w = math.ceil(h / 2), math.ceil(w / 2)
     floats += (2 * LBFGS_HISTORY + 8) * 3 * height * width  # L-BFGS history, gradients and image copies
     return BASELINE_BYTES + 4 * floats

@@ -16,13 +16,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from .errors import PainterlyError
-from .layers import CHANNELS, LAYER_NAMES, POOLINGS, canonical_layer
+from .layers import CHANNELS, LAYER_NAMES, POOLINGS, canonical_layer, ends_block
 from .weights import VGGWeights
-
-
-def _ends_block(name: str) -> bool:
-    block, index = name[4:].split("_")
-    return int(index) == (2 if int(block) <= 2 else 4)
 
 
 class VGG19Features(nn.Module):
@@ -75,6 +70,6 @@ class VGG19Features(nn.Module):
             x = F.relu(conv(x))
             if name in self.layers:
                 features[name] = x
-            if _ends_block(name) and name != self.names[-1]:
+            if ends_block(name) and name != self.names[-1]:
                 x = F.avg_pool2d(x, 2, ceil_mode=True) if self.pooling == "avg" else F.max_pool2d(x, 2, ceil_mode=True)
         return features
