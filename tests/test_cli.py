@@ -96,7 +96,7 @@ def not_an_image(tmp_path):
             lambda i, t, n: [i / "tubingen.jpg", "-s", i / "starry_night.jpg", "--optimizer", "sgd"],
             "invalid choice",
         ),
-        (lambda i, t, n: [i / "tubingen.jpg"], "required: --style"),
+        (lambda i, t, n: [i / "tubingen.jpg"], "--style STYLE is required"),
         (
             lambda i, t, n: [i / "tubingen.jpg", "-s", i / "starry_night.jpg", "--size", "big"],
             "invalid int value",

@@ -92,3 +92,33 @@ def test_init_choices_set_the_starting_image(images):
     assert start(init="content", noise_ratio=1.0).tobytes() == start(init="noise").tobytes()
     half = start(init="content", noise_ratio=0.5)
     assert half.tobytes() not in (content.tobytes(), start(init="noise").tobytes())
+
+
+def test_coarse_to_fine_sizes_halve_down_to_the_start_size():
+    from painterly.transfer import scale_sizes
+
+    assert scale_sizes(StyleConfig(start_size=128), 512, 384) == [(128, 96), (256, 192), (512, 384)]
+    assert scale_sizes(StyleConfig(start_size=128), 1000, 750) == [(250, 188), (500, 375), (1000, 750)]
+    assert scale_sizes(StyleConfig(start_size=128), 200, 150) == [(200, 150)]  # 100 px would be below 128
+    assert scale_sizes(StyleConfig(start_size=0), 512, 384) == [(512, 384)]  # 0: one size, as in the paper
+
+
+def test_coarse_to_fine_runs_each_size_and_upsamples_the_result(images):
+    seen = []
+    config = StyleConfig(size=128, start_size=64, start_iterations=20, iterations=5)
+    result = stylize(images / "tubingen.jpg", images / "starry_night.jpg", config, seen.append)
+    assert [p.size for p in seen] == [(64, 48)] * 20 + [(128, 96)] * 5
+    assert [p.iteration for p in seen] == list(range(1, 26)) and {p.iterations for p in seen} == {25}
+    assert result.size == (128, 96)
+    work = [p.work_done for p in seen]  # a 128 px iteration costs four 64 px ones
+    assert work == sorted(work) and work[-1] == pytest.approx(1.0) and work[19] == pytest.approx(20 / (20 + 5 * 4))
+    # The 128 px stage starts from the 64 px result, not from the content: its style loss starts low.
+    single = []
+    stylize(images / "tubingen.jpg", images / "starry_night.jpg", StyleConfig(size=128, iterations=1), single.append)
+    assert seen[20].losses["style"] < 0.5 * single[0].losses["style"]
+
+
+def test_bfloat16_precision_still_optimises(images):
+    result, losses = _run(images, size=64, iterations=30, precision="bfloat16")
+    assert result.size == (64, 48)
+    assert min(step["total"] for step in losses) < 0.2 * losses[0]["total"]

