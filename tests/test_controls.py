@@ -154,3 +154,37 @@ def test_cli_resume_continues_numbering_and_writes_the_first_runs_output(images,
     (tmp_path / "lonely_0010.png").write_bytes((tmp_path / "out_0010.png").read_bytes())
     result = _cli("--resume", tmp_path / "lonely_0010.png")
     assert result.returncode == 2 and "settings" in result.stderr and "missing" in result.stderr
+
+
+def test_guided_gram_of_a_whole_image_guide_is_the_gram_matrix():
+    from painterly.losses import gram_matrix, guided_gram_matrix
+
+    features = torch.rand(1, 4, 6, 8)
+    assert torch.allclose(guided_gram_matrix(features, torch.ones(1, 1, 6, 8)), gram_matrix(features))
+    left = torch.zeros(1, 1, 6, 8)
+    left[..., :4] = 1
+    assert torch.allclose(guided_gram_matrix(features, left), gram_matrix(features[..., :4]), atol=1e-6)
+
+
+def test_region_guides_follow_the_mask_colours():
+    from painterly.masks import parse_colors, region_guides
+
+    mask = Image.new("RGB", (8, 4), "white")
+    mask.paste((250, 5, 5), (4, 0, 8, 4))  # reddish: a JPEG's red is still red
+    guides = region_guides(mask, parse_colors(("white", "red"), 2), (8, 4))
+    assert guides.shape == (2, 1, 4, 8)
+    assert guides[0, 0, :, :4].all() and not guides[0, 0, :, 4:].any() and guides[1, 0, :, 4:].all()
+    free = region_guides(mask, parse_colors(None, 1), (8, 4))  # one style: white; the red half is kept free
+    assert free[0, 0, :, :4].all() and not free[0, 0, :, 4:].any()
+
+
+def test_masked_off_region_stays_close_to_the_content(images, tmp_path):
+    mask = Image.new("RGB", (160, 120), "white")
+    mask.paste((0, 0, 0), (80, 0, 160, 120))  # right half: no style
+    mask.save(tmp_path / "mask.png")
+    content = to_tensor(resize_longest(load_image(images / "tubingen.jpg"), 96))
+    result, _ = _run(images, size=96, iterations=60, mask=str(tmp_path / "mask.png"))
+    change = (to_tensor(result) - content).abs()
+    styled, free = float(change[..., :24].mean()), float(change[..., 72:].mean())  # outer quarters
+    assert free < 0.05, f"free region moved by {free:.3f}"
+    assert styled > 3 * free, f"styled {styled:.3f} vs free {free:.3f}"

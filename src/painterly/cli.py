@@ -94,6 +94,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULTS.preserve_colors,
         help="keep the photo's colours: luminance = style only the brightness; histogram = recolour the style first",
     )
+    g.add_argument(
+        "--mask",
+        metavar="MASK.png",
+        help="regions: each --style paints where the mask has its colour; other colours keep the photo",
+    )
+    g.add_argument(
+        "--mask-colors",
+        type=_names,
+        default=None,
+        metavar="C1,C2,...",
+        help="the mask colour of each --style, as names or #rrggbb [white, black, red, lime, blue, ...]",
+    )
     g = p.add_argument_group("layers and weights (terms normalised as in docs/losses.md)")
     layers = ", ".join(LAYER_NAMES)
     g.add_argument(
@@ -324,7 +336,7 @@ def plan_new_run(args: argparse.Namespace) -> tuple[Path, list[Path], StyleConfi
     config.normalised_style_blend(len(styles))
     content = Path(args.content)
     output = Path(args.output or f"{content.stem}_{styles[0].stem}.png")
-    check_output(output, [content, *styles], args.overwrite)
+    check_output(output, [content, *styles, *([Path(args.mask)] if args.mask else [])], args.overwrite)
     return content, styles, config, output
 
 

@@ -30,8 +30,10 @@ class StyleConfig:
     style_layer_weights: tuple[float, ...] | None = None  # one per style layer; None = equal; normalised to sum 1
     style_blend: tuple[float, ...] | None = None  # one weight per style image; None = equal; normalised to sum 1
     preserve_colors: str = "none"  # none | luminance | histogram (painterly.colors)
+    mask: str | None = None  # image whose colours assign each style a region (painterly.masks); None = everywhere
+    mask_colors: tuple[str, ...] | None = None  # one per style; None = white, black, red, ... in style order
     content_weight: float = 1.0
-    style_weight: float = 1e2
+    style_weight: float = 30.0
     tv_weight: float = 0.0
     init: str = "content"  # content | noise | style | path to an image
     noise_ratio: float = 0.0  # start from (1 - r) * init + r * uniform noise, as in the seed notebooks
@@ -81,6 +83,10 @@ class StyleConfig:
         _integer("start_iterations", self.start_iterations, 1, 10**7)
         _integer("done_iterations", self.done_iterations, 0, 10**8)
         _choice("preserve_colors", self.preserve_colors, COLOR_MODES)
+        if self.mask_colors is not None:
+            self.mask_colors = tuple(str(c) for c in self.mask_colors)
+        if self.mask is not None and self.style_blend is not None:
+            raise PainterlyError("with a mask each style paints its own region: a style blend does not apply")
         if self.style_blend is not None:
             self.style_blend = tuple(float(w) for w in self.style_blend)
             for w in self.style_blend:

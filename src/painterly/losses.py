@@ -26,6 +26,14 @@ def gram_matrix(features: torch.Tensor) -> torch.Tensor:
     return flat @ flat.transpose(1, 2) / (h * w)
 
 
+def guided_gram_matrix(features: torch.Tensor, guide: torch.Tensor) -> torch.Tensor:
+    """The Gram matrix of one region (Gatys et al. 2017): positions weighted by `guide` ([1, 1, H, W], 0-1) and
+    averaged over the region's own size, so a region's texture compares with a whole style image's."""
+    b, c, h, w = features.shape
+    flat = (features * guide).reshape(b, c, h * w)
+    return flat @ flat.transpose(1, 2) / guide.pow(2).sum().clamp_min(1e-8)
+
+
 def relative_squared_error(value: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """||value - target||^2 / ||target||^2: zero at the target, one at zero, the same at any scale."""
     return (value - target).pow(2).sum() / target.pow(2).sum().clamp_min(1e-12)

@@ -16,7 +16,8 @@ from .colors import luminance, match_histogram, match_luminance, with_colours_of
 from .config import StyleConfig
 from .errors import PainterlyError
 from .images import ImageSource, load_image, resize_longest, to_image, to_tensor
-from .losses import content_loss, gram_matrix, style_loss, tv_loss
+from .losses import content_loss, gram_matrix, guided_gram_matrix, relative_squared_error, tv_loss
+from .masks import guide_at, parse_colors, region_guides
 from .resources import available_bytes, estimate_peak_bytes, largest_size_within
 from .vgg import VGG19Features
 from .weights import load_weights
@@ -70,17 +71,27 @@ def initial_image(config: StyleConfig, content: torch.Tensor, other: Image.Image
 
 
 def make_objective(
-    model: VGG19Features, content: torch.Tensor, styles: Sequence[torch.Tensor], config: StyleConfig
+    model: VGG19Features,
+    content: torch.Tensor,
+    styles: Sequence[torch.Tensor],
+    config: StyleConfig,
+    guides: torch.Tensor | None = None,
 ) -> optimize.Objective:
-    """The weighted loss terms at one size. Targets are computed once, without autograd: they are constants."""
+    """The weighted loss terms at one size. Targets are computed once, without autograd: they are constants.
+
+    Without `guides` the styles' Gram matrices blend into one target; with guides ([S, 1, H, W], one region per
+    style) each style is matched by the guided Gram matrix of its own region, weighted by the region's area.
+    """
     with torch.no_grad():
         content_targets = {name: f for name, f in model(content).items() if name in config.content_layers}
-        # Several styles: their Gram matrices mix by the blend weights, layer by layer.
-        style_targets = {name: 0.0 for name in config.style_layers}
-        for style, blend in zip(styles, config.normalised_style_blend(len(styles))):
-            features = model(style)
-            for name in config.style_layers:
-                style_targets[name] = style_targets[name] + blend * gram_matrix(features[name].float())
+        grams = [
+            {n: gram_matrix(f.float()) for n, f in model(style).items() if n in config.style_layers} for style in styles
+        ]
+    if guides is None:  # several styles: their Gram matrices mix by the blend weights, layer by layer
+        blend = config.normalised_style_blend(len(styles))
+        regions = [(None, 1.0, {n: sum(b * g[n] for b, g in zip(blend, grams)) for n in config.style_layers})]
+    else:
+        regions = [(guide[None], float(guide.mean()), g) for guide, g in zip(guides, grams) if guide.any()]
     layer_weights = dict(zip(config.style_layers, config.normalised_style_layer_weights()))
 
     low_precision = config.precision == "bfloat16"
@@ -93,7 +104,15 @@ def make_objective(
         content_term = sum((content_loss(features[n], t) for n, t in content_targets.items()), zero)
         if content_targets:
             content_term = content_term / len(content_targets)
-        style_term = sum((layer_weights[n] * style_loss(features[n], t) for n, t in style_targets.items()), zero)
+        style_term = zero
+        for guide, area, targets in regions:
+            for name, target in targets.items():
+                gram = (
+                    gram_matrix(features[name])
+                    if guide is None
+                    else guided_gram_matrix(features[name], guide_at(guide, features[name]))
+                )
+                style_term = style_term + area * layer_weights[name] * relative_squared_error(gram, target)
         losses = {
             "content": config.content_weight * content_term,
             "style": config.style_weight * style_term,
@@ -128,6 +147,8 @@ def stylize(
     content_full = load_image(content)
     styles_full = [load_image(s) for s in (style if isinstance(style, (list, tuple)) else [style])]
     config.normalised_style_blend(len(styles_full))  # a blend list of the wrong length fails before the work
+    mask = load_image(config.mask) if config.mask else None
+    colors = parse_colors(config.mask_colors, len(styles_full)) if mask else []
     content_img = resize_longest(content_full, config.size)
     init_img = None  # content and noise need no image
     if config.init == "style":
@@ -163,7 +184,8 @@ def stylize(
             style_tensors = [match_luminance(s, content_tensor) for s in style_tensors]
             target = luminance(content_tensor)
             render = partial(_colourised, content=content_tensor)
-        objective = make_objective(model, target, style_tensors, config)
+        guides = region_guides(mask, colors, (w, h)).to(device) if mask else None
+        objective = make_objective(model, target, style_tensors, config, guides)
         if image is None:
             image = initial_image(config, target, init_img)
             if config.preserve_colors == "luminance":
