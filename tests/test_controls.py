@@ -188,3 +188,22 @@ def test_masked_off_region_stays_close_to_the_content(images, tmp_path):
     styled, free = float(change[..., :24].mean()), float(change[..., 72:].mean())  # outer quarters
     assert free < 0.05, f"free region moved by {free:.3f}"
     assert styled > 3 * free, f"styled {styled:.3f} vs free {free:.3f}"
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--mask", "missing.png"], "missing.png"),
+        (["--mask", "{mask}", "--mask-colors", "white,black"], "2 mask colours given for 1 style"),
+        (["--mask", "{mask}", "--mask-colors", "nocolour"], "bad mask colour"),
+        (["--mask", "{mask}", "--style-blend", "1"], "a style blend does not apply"),
+        (["--preserve-colors", "sepia"], "invalid choice"),
+    ],
+)
+def test_bad_region_and_colour_options_give_one_line(images, tmp_path, extra, message):
+    Image.new("RGB", (8, 8), "white").save(tmp_path / "mask.png")
+    extra = [arg.format(mask=tmp_path / "mask.png") for arg in extra]
+    result = _cli(images / "tubingen.jpg", "-s", images / "starry_night.jpg", "-o", tmp_path / "o.png", *extra)
+    assert result.returncode == 2 and not (tmp_path / "o.png").exists()
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("painterly: error:") and message in lines[0], result.stderr

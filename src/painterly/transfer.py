@@ -107,11 +107,8 @@ def make_objective(
         style_term = zero
         for guide, area, targets in regions:
             for name, target in targets.items():
-                gram = (
-                    gram_matrix(features[name])
-                    if guide is None
-                    else guided_gram_matrix(features[name], guide_at(guide, features[name]))
-                )
+                f = features[name]
+                gram = gram_matrix(f) if guide is None else guided_gram_matrix(f, guide_at(guide, f))
                 style_term = style_term + area * layer_weights[name] * relative_squared_error(gram, target)
         losses = {
             "content": config.content_weight * content_term,
@@ -130,8 +127,8 @@ def stylize(
     config: StyleConfig | None = None,
     callback: Callable[[optimize.Progress], bool | None] | None = None,
 ) -> Image.Image:
-    """Repaint `content` in the style of `style` (paths or PIL images; a list blends several styles by
-    `config.style_blend`) and return the result as a PIL image.
+    """Repaint `content` in the style of `style` (paths or PIL images) and return the result as a PIL image.
+    A list of styles blends them by `config.style_blend`, or with `config.mask` gives each its own region.
 
     The run goes coarse to fine (`config.start_size`): most iterations are spent at the smallest size, where one
     costs a sixteenth of a 512 px one and the large structures of the style settle; each result is upsampled to
