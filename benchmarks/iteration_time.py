@@ -38,7 +38,7 @@ def bare_vgg_seconds(size: int, repeats: int) -> float:
 
 def painterly_seconds(size: int, iterations: int, optimizer: str) -> float:
     times: list[float] = []
-    config = StyleConfig(size=size, iterations=iterations + 1, optimizer=optimizer)
+    config = StyleConfig(size=size, start_size=0, iterations=iterations + 1, optimizer=optimizer)
     stylize(EXAMPLES / "village.jpg", EXAMPLES / "swirls.jpg", config, lambda p: times.append(p.elapsed))
     return (times[-1] - times[0]) / iterations  # from the end of iteration 1: start-up excluded
 
