@@ -7,6 +7,7 @@ that layer's grid, so a Gram matrix can be taken over one region's positions alo
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from PIL import Image, ImageColor
 from torch.nn import functional as F
@@ -30,7 +31,8 @@ def parse_colors(names: tuple[str, ...] | None, styles: int) -> list[tuple[int, 
 
 def region_guides(mask: Image.Image, colors: list[tuple[int, int, int]], size: tuple[int, int]) -> torch.Tensor:
     """[S, 1, H, W] in {0, 1}: for each style, where the mask (stretched to `size`) has its colour."""
-    pixels = torch.from_numpy(_rgb_array(mask.resize(size, Image.Resampling.NEAREST))).float()  # H, W, 3
+    rgb = np.asarray(mask.resize(size, Image.Resampling.NEAREST).convert("RGB"), dtype=np.float32)
+    pixels = torch.from_numpy(rgb.copy())  # H, W, 3
     palette = torch.tensor(colors, dtype=torch.float32)  # S, 3
     distance = (pixels[None] - palette[:, None, None]).norm(dim=-1)  # S, H, W
     nearest = distance.argmin(0)
@@ -41,9 +43,3 @@ def region_guides(mask: Image.Image, colors: list[tuple[int, int, int]], size: t
 def guide_at(guides: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
     """The guides resized to a layer's grid; area averaging keeps a region's share of each position."""
     return F.interpolate(guides, size=features.shape[-2:], mode="area")
-
-
-def _rgb_array(image: Image.Image):
-    import numpy as np
-
-    return np.asarray(image.convert("RGB"), dtype=np.uint8).copy()
