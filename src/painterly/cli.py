@@ -196,6 +196,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULTS.iterations,
         help="iterations at each later size, or at SIZE in a one-size run (one VGG forward+backward each)",
     )
+    g.add_argument(
+        "--tile-size",
+        type=int,
+        default=DEFAULTS.tile_size,
+        metavar="PX",
+        help="refine sizes above PX in overlapping tiles of at most PX, so memory follows the tile (0 = never)",
+    )
+    g.add_argument(
+        "--tile-overlap",
+        type=int,
+        default=DEFAULTS.tile_overlap,
+        metavar="PX",
+        help="pixels shared by neighbouring tiles, across which they are blended",
+    )
     g.add_argument("--seed", type=int, default=DEFAULTS.seed, help="random seed (same seed, same image on CPU)")
     g.add_argument(
         "--device", choices=DEVICES, default=DEFAULTS.device, help="where to compute; auto = CUDA if present"

@@ -44,6 +44,10 @@ class StyleConfig:
     start_size: int = 128
     start_iterations: int = 150  # at the first size, where most of the style forms and iterations are cheap
     iterations: int = 50  # at every later size (at the only size of a one-size run)
+    # High resolution: sizes whose longest edge exceeds tile_size are refined in overlapping tiles of at most
+    # tile_size px (painterly.tiles), so memory follows the tile. 0 = never tile.
+    tile_size: int = 1024
+    tile_overlap: int = 64  # px shared by neighbouring tiles, across which their results are blended
     done_iterations: int = 0  # resuming: iterations of the schedule already done; the run starts from `init`
     pooling: str = "max"  # as VGG was trained; the paper preferred "avg", which here leaves a checkerboard texture
     seed: int = 0
@@ -82,6 +86,9 @@ class StyleConfig:
         _integer("start_size", self.start_size, 0, MAX_SIZE)
         _integer("start_iterations", self.start_iterations, 1, 10**7)
         _integer("done_iterations", self.done_iterations, 0, 10**8)
+        _integer("tile_overlap", self.tile_overlap, 2, MAX_SIZE)
+        if self.tile_size:
+            _integer("tile_size", self.tile_size, 5 * self.tile_overlap, MAX_SIZE)  # leave room besides the overlap
         _choice("preserve_colors", self.preserve_colors, COLOR_MODES)
         if self.mask_colors is not None:
             self.mask_colors = tuple(str(c) for c in self.mask_colors)

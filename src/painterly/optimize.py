@@ -37,6 +37,7 @@ class Progress:
     _render: Callable[[torch.Tensor], object] = field(repr=False)
     size: tuple[int, int] = (0, 0)  # (width, height) being optimised; grows during a coarse-to-fine run
     work_done: float | None = None  # fraction of the run's compute done (iterations at small sizes cost less)
+    tile: tuple[int, int] | None = None  # (visit, visits) at a size refined in tiles; iterations count per tile
 
     @property
     def seconds_left(self) -> float:

@@ -17,6 +17,8 @@ def describe(progress: Progress) -> str:
     losses = "  ".join(f"{name} {progress.losses.get(name, 0.0):.4g}" for name in ("content", "style", "tv", "total"))
     width = len(str(progress.iterations))
     size = f"{progress.size[0]}x{progress.size[1]}  " if progress.size[0] else ""
+    if progress.tile:
+        size += f"tile {progress.tile[0]}/{progress.tile[1]}  "
     return (
         f"{progress.iteration:>{width}}/{progress.iterations}  {size}{losses}  "
         f"{_duration(progress.elapsed)} elapsed, {_duration(progress.seconds_left)} left"
@@ -24,7 +26,8 @@ def describe(progress: Progress) -> str:
 
 
 class ProgressBar:
-    """Redraws one line in place when `stream` is a terminal; otherwise prints a line every `print_every`."""
+    """Redraws one line in place when `stream` is a terminal; prints a line every `print_every` iterations and
+    whenever the size or the tile changes (a tile of a 4096 px run takes minutes: each one gets its line)."""
 
     def __init__(self, stream: TextIO = sys.stderr, print_every: int = 50, bar_width: int = 20) -> None:
         self.stream = stream
@@ -32,11 +35,13 @@ class ProgressBar:
         self.bar_width = bar_width
         self.live = stream.isatty()
         self.drawn = False
+        self.stage: tuple = ()
 
     def __call__(self, progress: Progress) -> None:
         line = describe(progress)
         last = progress.iteration == progress.iterations
-        if self.print_every and (progress.iteration % self.print_every == 0 or progress.iteration == 1 or last):
+        stage, self.stage = self.stage, (progress.size, progress.tile)
+        if self.print_every and (progress.iteration % self.print_every == 0 or stage != self.stage or last):
             self._clear()
             print(line, file=self.stream, flush=True)
         elif self.live:

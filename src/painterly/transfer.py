@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -15,10 +16,12 @@ from . import optimize
 from .colors import luminance, match_histogram, match_luminance, with_colours_of
 from .config import StyleConfig
 from .errors import PainterlyError
+from .highres import TileObjective, measure, style_grams
 from .images import ImageSource, load_image, resize_longest, to_image, to_tensor
 from .losses import content_loss, gram_matrix, guided_gram_matrix, relative_squared_error, tv_loss
 from .masks import guide_at, parse_colors, region_guides
-from .resources import available_bytes, estimate_peak_bytes, largest_size_within
+from .resources import available_bytes, estimate_peak_bytes, largest_size_within, largest_tile_within
+from .tiles import Box, blend, boxes, feather
 from .vgg import VGG19Features
 from .weights import load_weights
 
@@ -34,13 +37,17 @@ def resolve_device(name: str) -> torch.device:
 def check_memory(config: StyleConfig, width: int, height: int) -> None:
     """Refuse, with the estimate and a size that fits, a run that would exhaust the machine's memory."""
     layers = config.content_layers + config.style_layers
-    need = estimate_peak_bytes(height, width, layers)
+    tile = config.tile_size if config.tile_size and max(width, height) > config.tile_size else 0
+    need = estimate_peak_bytes(height, width, layers, tile)
     budget = config.max_memory_gb * 2**30 if config.max_memory_gb else available_bytes()
     if budget is not None and need > budget:
-        fits = largest_size_within(budget, height, width, layers)
+        if tile:
+            advice = f"try --tile-size {largest_tile_within(budget, height, width, layers)}"
+        else:
+            advice = f"try --size {largest_size_within(budget, height, width, layers)} or a --tile-size below it"
         raise PainterlyError(
             f"size {config.size} needs about {need / 2**30:.1f} GB of memory but {budget / 2**30:.1f} GB is "
-            f"available; try --size {fits}"
+            f"available; {advice}"
         )
 
 
@@ -52,6 +59,67 @@ def scale_sizes(config: StyleConfig, width: int, height: int) -> list[tuple[int,
         w, h = sizes[0]
         sizes.insert(0, (max(1, round(w / 2)), max(1, round(h / 2))))
     return sizes
+
+
+VISIT = 10  # most iterations a tile gets before the grid moves on (L-BFGS starts afresh at each visit)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One size of the schedule. A tiled stage (tile > 0) refines its tiles one at a time, `visit` iterations
+    each, in `passes` passes with the grid shifted between them; progress counts its tile-iterations (`steps`)."""
+
+    width: int
+    height: int
+    iterations: int  # of the whole image, or of each tile over all passes
+    tile: int = 0
+    overlap: int = 0
+    passes: int = 1
+
+    def boxes(self, pass_index: int) -> list[Box]:
+        return boxes(self.width, self.height, self.tile, self.overlap, pass_index)
+
+    @property
+    def visit(self) -> int:
+        return math.ceil(self.iterations / self.passes)
+
+    @property
+    def tiles(self) -> int:
+        return len(self.boxes(0)) if self.tile else 1
+
+    @property
+    def steps(self) -> int:
+        return self.visit * self.passes * self.tiles
+
+    @property
+    def work(self) -> int:
+        """Pixel-iterations, overlaps counted: a time-left estimate must weight the big sizes by their cost."""
+        if not self.tile:
+            return self.iterations * self.width * self.height
+        return self.visit * sum(
+            (bottom - top) * (right - left) for p in range(self.passes) for top, bottom, left, right in self.boxes(p)
+        )
+
+
+def schedule(config: StyleConfig, width: int, height: int) -> list[Stage]:
+    """The stages of a run: `start_iterations` at the first size, `iterations` at each later one.
+
+    Sizes above `tile_size` are refined in tiles, and there each doubling of the size halves the iterations:
+    a pass costs four times the last size's, and by then the picture's structure is settled, so these passes
+    only sharpen detail. A one-size run keeps its full count.
+    """
+    sizes = scale_sizes(config, width, height)
+    stages = []
+    for i, (w, h) in enumerate(sizes):
+        n = config.start_iterations if i == 0 and len(sizes) > 1 else config.iterations
+        if not config.tile_size or max(w, h) <= config.tile_size:
+            stages.append(Stage(w, h, n))
+            continue
+        if i > 0:
+            n = max(1, round(n * config.tile_size / max(w, h)))
+        passes = max(2, math.ceil(n / VISIT))  # two at least: the second moves every border of the first
+        stages.append(Stage(w, h, passes * math.ceil(n / passes), config.tile_size, config.tile_overlap, passes))
+    return stages
 
 
 def initial_image(config: StyleConfig, content: torch.Tensor, other: Image.Image | None) -> torch.Tensor:
@@ -70,28 +138,40 @@ def initial_image(config: StyleConfig, content: torch.Tensor, other: Image.Image
     return (1 - config.noise_ratio) * start + config.noise_ratio * noise
 
 
+def style_targets(
+    grams: Sequence[dict[str, torch.Tensor]], guides: torch.Tensor | None, config: StyleConfig
+) -> tuple[list[dict[str, torch.Tensor]], list[float]]:
+    """The Gram targets of each region and its share of the image. Without guides there is one region, the
+    whole image, whose targets are the styles' Gram matrices mixed by the blend weights, layer by layer; with
+    guides, style i is region i's target."""
+    if guides is None:
+        mix = config.normalised_style_blend(len(grams))
+        return [{n: sum(b * g[n] for b, g in zip(mix, grams)) for n in config.style_layers}], [1.0]
+    return list(grams), [float(guide.mean()) for guide in guides]
+
+
 def make_objective(
     model: VGG19Features,
     content: torch.Tensor,
-    styles: Sequence[torch.Tensor],
+    grams: Sequence[dict[str, torch.Tensor]],
     config: StyleConfig,
     guides: torch.Tensor | None = None,
 ) -> optimize.Objective:
-    """The weighted loss terms at one size. Targets are computed once, without autograd: they are constants.
+    """The weighted loss terms for an image the shape of `content` (the whole picture or one tile), against each
+    style's Gram targets (`style_grams`, of the whole style image even for a tile). The content targets are
+    computed here once, without autograd: they are constants.
 
     Without `guides` the styles' Gram matrices blend into one target; with guides ([S, 1, H, W], one region per
     style) each style is matched by the guided Gram matrix of its own region, weighted by the region's area.
     """
     with torch.no_grad():
         content_targets = {name: f for name, f in model(content).items() if name in config.content_layers}
-        grams = [
-            {n: gram_matrix(f.float()) for n, f in model(style).items() if n in config.style_layers} for style in styles
-        ]
-    if guides is None:  # several styles: their Gram matrices mix by the blend weights, layer by layer
-        blend = config.normalised_style_blend(len(styles))
-        regions = [(None, 1.0, {n: sum(b * g[n] for b, g in zip(blend, grams)) for n in config.style_layers})]
-    else:
-        regions = [(guide[None], float(guide.mean()), g) for guide, g in zip(guides, grams) if guide.any()]
+    targets, areas = style_targets(grams, guides, config)
+    regions = [
+        (None if guides is None else guides[r][None], area, target)
+        for r, (area, target) in enumerate(zip(areas, targets))
+        if area > 0
+    ]
     layer_weights = dict(zip(config.style_layers, config.normalised_style_layer_weights()))
 
     low_precision = config.precision == "bfloat16"
@@ -159,16 +239,15 @@ def stylize(
     weights = load_weights(config.weights, config.weights_format)
     model = VGG19Features(weights, config.content_layers + config.style_layers, config.pooling).to(device)
 
-    sizes = scale_sizes(config, *content_img.size)
-    plan = [config.start_iterations if len(sizes) > 1 else config.iterations] + [config.iterations] * (len(sizes) - 1)
-    work = [n * w * h for (w, h), n in zip(sizes, plan)]  # an iteration's cost grows with its pixel count
-    relay = _Relay(callback, total=sum(plan), total_work=sum(work), start=time.perf_counter())
+    stages = schedule(config, *content_img.size)
+    relay = _Relay(callback, sum(s.steps for s in stages), sum(s.work for s in stages), time.perf_counter())
     image: torch.Tensor | None = None
     render = to_image
-    for (w, h), planned, cost in zip(sizes, plan, work):
-        skip = min(planned, max(0, config.done_iterations - relay.done))  # done before, in the run resumed
-        if skip == planned:
-            relay.done, relay.work_done = relay.done + planned, relay.work_done + cost
+    for stage in stages:
+        w, h = stage.width, stage.height
+        skip = min(stage.steps, max(0, config.done_iterations - relay.done))  # done before, in the run resumed
+        if skip == stage.steps:
+            relay.done, relay.work_done = relay.done + stage.steps, relay.work_done + stage.work
             continue
         content_tensor = to_tensor(content_full.resize((w, h), Image.Resampling.LANCZOS)).to(device)
         # 16 px at least: below that VGG's four poolings leave nothing for conv5_1 to see.
@@ -181,31 +260,98 @@ def stylize(
             style_tensors = [match_luminance(s, content_tensor) for s in style_tensors]
             target = luminance(content_tensor)
             render = partial(_colourised, content=content_tensor)
+        with torch.no_grad():
+            grams = [style_grams(model, s, config.style_layers, config.tile_size) for s in style_tensors]
+        del style_tensors
         guides = region_guides(mask, colors, (w, h)).to(device) if mask else None
-        objective = make_objective(model, target, style_tensors, config, guides)
         if image is None:
             image = initial_image(config, target, init_img)
             if config.preserve_colors == "luminance":
                 image = luminance(image)
         else:  # the coarser result, upsampled, is where this size starts
             image = F.interpolate(image, size=(h, w), mode="bicubic", align_corners=False).clamp_(0, 1)
-        relay.done, relay.work_done, relay.pixels = relay.done + skip, relay.work_done + skip * w * h, w * h
-        image, _ = optimize.run(
-            image,
-            objective,
-            optimizer=config.optimizer,
-            lr=config.learning_rate,
-            iterations=planned - skip,
-            render=render,
-            callback=relay if callback else None,
-        )
+        relay.size = (w, h)
+        if stage.tile:
+            image = _refine_in_tiles(image, stage, skip, model, target, grams, guides, config, render, relay)
+        else:
+            relay.done, relay.work_done, relay.pixels = relay.done + skip, relay.work_done + skip * w * h, w * h
+            image, _ = optimize.run(
+                image,
+                make_objective(model, target, grams, config, guides),
+                optimizer=config.optimizer,
+                lr=config.learning_rate,
+                iterations=stage.steps - skip,
+                render=render,
+                callback=relay if callback else None,
+            )
+            relay.done += stage.steps - skip
+            relay.work_done += (stage.steps - skip) * w * h
         if relay.stopped:
             break
-        relay.done += planned - skip
-        relay.work_done += (planned - skip) * w * h
     if image is None:
-        raise PainterlyError(f"nothing left to do: all {sum(plan)} iterations were done before")
+        total = sum(s.steps for s in stages)
+        raise PainterlyError(f"nothing left to do: all {total} iterations were done before")
     return render(image)
+
+
+def _refine_in_tiles(
+    image: torch.Tensor,
+    stage: Stage,
+    skip: int,
+    model: VGG19Features,
+    target: torch.Tensor,
+    grams: list[dict[str, torch.Tensor]],
+    guides: torch.Tensor | None,
+    config: StyleConfig,
+    render: Callable[[torch.Tensor], Image.Image],
+    relay: _Relay,
+) -> torch.Tensor:
+    """Refine `image` one tile at a time, pass after pass, each tile by the whole image's loss
+    (painterly.highres), and feather each result back in (painterly.tiles). Only one tile's activations and
+    optimiser history are held at once, so memory follows the tile size, not the image size.
+
+    Visits done before (a resumed run's `skip` steps) are passed over; a visit cut short is done again whole.
+    """
+    w, h = stage.width, stage.height
+    whole = measure(model, image, target, guides, config)
+    targets, areas = style_targets(grams, guides, config)
+    index = 0
+    for pass_index in range(stage.passes):
+        for box in stage.boxes(pass_index):
+            index += 1
+            top, bottom, left, right = box
+            pixels = (bottom - top) * (right - left)
+            if index * stage.visit <= skip:
+                relay.done, relay.work_done = relay.done + stage.visit, relay.work_done + stage.visit * pixels
+                continue
+            crop = (..., slice(top, bottom), slice(left, right))
+            tile_guides = [None] if guides is None else [g[None][crop] for g in guides]
+            objective = TileObjective(model, whole, target[crop], tile_guides, targets, areas, config, pixels / (w * h))
+            weight = feather(box, w, h, config.tile_overlap).to(image.device)
+            relay.pixels, relay.tile = pixels, (index, stage.passes * stage.tiles)
+            best, _ = optimize.run(
+                image[crop],
+                objective,
+                optimizer=config.optimizer,
+                lr=config.learning_rate,
+                iterations=stage.visit,
+                render=partial(_render_with_tile, image=image, box=box, weight=weight, render=render),
+                callback=relay if relay.callback else None,
+            )
+            blend(image, best, box, weight)
+            objective.commit()
+            relay.done, relay.work_done = relay.done + stage.visit, relay.work_done + stage.visit * pixels
+            if relay.stopped:
+                return image
+    relay.tile = None
+    return image
+
+
+def _render_with_tile(
+    tile: torch.Tensor, image: torch.Tensor, box: Box, weight: torch.Tensor, render: Callable
+) -> Image.Image:
+    """The whole picture as it would be with this tile blended in now (for snapshots taken mid-visit)."""
+    return render(blend(image.clone(), tile, box, weight))
 
 
 def _colourised(grey: torch.Tensor, content: torch.Tensor) -> Image.Image:
@@ -224,7 +370,9 @@ class _Relay:
     start: float
     done: int = 0  # iterations at earlier sizes
     work_done: int = 0  # their cost, in pixel-iterations
-    pixels: int = 0  # of the size now running
+    pixels: int = 0  # of the size (or the tile) now running
+    size: tuple[int, int] = (0, 0)  # of the whole image now being refined
+    tile: tuple[int, int] | None = None  # (visit, visits) at a tiled size
     stopped: bool = False
 
     def __call__(self, progress: optimize.Progress) -> bool:
@@ -237,6 +385,8 @@ class _Relay:
                     iterations=self.total,
                     elapsed=time.perf_counter() - self.start,
                     work_done=(self.work_done + progress.iteration * self.pixels) / self.total_work,
+                    size=self.size,
+                    tile=self.tile,
                 )
             )
         )

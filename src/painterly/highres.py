@@ -1,0 +1,193 @@
+"""High resolution: refine an image too large for one pass through VGG a tile at a time, against the terms of the
+whole image.
+
+A tile is not matched to the style on its own. Made to hold all of a painting's statistics, every crop grows its
+own moon and swirl, and the photo disappears under them (our first try did exactly that). Instead the sums
+behind the loss are kept for the whole image: a Gram matrix is the sum over positions of f f^T divided by their
+number, and a content error is a sum over positions too. A tile's objective is the whole image's loss with the
+tile's own share of those sums replaced by its current pixels,
+
+    S(x) = S_whole - s_tile(x_0) + s_tile(x),     G(x) = S(x) / positions,
+
+so L-BFGS on one tile descends the real objective of the whole picture (block-coordinate descent): a tile of sky
+can stay sky while another carries the painting's yellows, as in a plain run. After each visit the whole sums
+take the tile's new share. The style targets are the Gram matrices of the whole style image, also summed in tiles.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+
+from .config import StyleConfig
+from .layers import LAYER_NAMES, ends_block
+from .losses import relative_squared_error, tv_loss
+from .masks import guide_at
+from .tiles import Box
+from .vgg import VGG19Features
+
+HALO = 64  # px of context around each core when an image is measured in pieces; a multiple of 16
+
+
+def stride(layer: str) -> int:
+    """How many image pixels one position of `layer`'s grid spans."""
+    return 2 ** sum(ends_block(n) for n in LAYER_NAMES[: LAYER_NAMES.index(layer)])
+
+
+def core_features(model: VGG19Features, image: torch.Tensor, tile: int) -> Iterator[tuple[dict, Box]]:
+    """VGG features of `image` in pieces of at most `tile` px: (features of the core only, core box) for cores
+    that partition the image. Each core is seen with HALO px of its surroundings, so features near a cut are
+    computed from their neighbourhood rather than next to zero padding. Without need (`tile` 0 or larger than
+    the image) it is one piece."""
+    _, _, h, w = image.shape
+    if not tile or max(h, w) <= tile:
+        yield model(image), (0, h, 0, w)
+        return
+    step = max(tile - 2 * HALO, tile // 2) // 16 * 16  # multiples of 16: every cut falls on every layer's grid
+    for top in range(0, h, step):
+        for left in range(0, w, step):
+            bottom, right = min(h, top + step), min(w, left + step)
+            y0, x0 = max(0, top - HALO), max(0, left - HALO)
+            features = model(image[..., y0 : min(h, bottom + HALO), x0 : min(w, right + HALO)])
+            cores = {}
+            for name, f in features.items():
+                d = stride(name)
+                rows = slice((top - y0) // d, math.ceil((bottom - y0) / d))
+                cores[name] = f[..., rows, (left - x0) // d : math.ceil((right - x0) / d)]
+            yield cores, (top, bottom, left, right)
+
+
+def outer_sum(features: torch.Tensor, guide: torch.Tensor | None = None) -> torch.Tensor:
+    """[B, C, H, W] -> [B, C, C]: the sum over positions of f f^T (of g f, weighted by a guide)."""
+    flat = (features if guide is None else features * guide).float().flatten(2)
+    return flat @ flat.transpose(1, 2)
+
+
+def style_grams(model: VGG19Features, style: torch.Tensor, layers: tuple[str, ...], tile: int = 0) -> dict:
+    """The Gram matrix (mean f f^T, as `losses.gram_matrix`) of the whole style image at each style layer,
+    measured in tiles when the style image is larger than `tile`."""
+    sums: dict[str, torch.Tensor] = {}
+    counts = dict.fromkeys(layers, 0)
+    with torch.no_grad():
+        for features, _ in core_features(model, style, tile):
+            for name in layers:
+                sums[name] = sums.get(name, 0) + outer_sum(features[name])
+                counts[name] += features[name].shape[-1] * features[name].shape[-2]
+    return {name: sums[name] / counts[name] for name in layers}
+
+
+@dataclass
+class WholeImage:
+    """The sums behind the loss, over every position of the image being refined."""
+
+    grams: dict[tuple[int, str], torch.Tensor]  # (region, style layer) -> sum of (g f)(g f)^T
+    masses: dict[tuple[int, str], float]  # (region, style layer) -> sum of g^2 (positions, without a mask)
+    errors: dict[str, torch.Tensor]  # content layer -> sum of (F - P)^2
+    norms: dict[str, float]  # content layer -> sum of P^2
+
+
+def _guides_of(guides: torch.Tensor | None, box: Box) -> list[torch.Tensor | None]:
+    if guides is None:
+        return [None]
+    top, bottom, left, right = box
+    return [g[None, :, top:bottom, left:right] for g in guides]
+
+
+def measure(
+    model: VGG19Features, image: torch.Tensor, content: torch.Tensor, guides: torch.Tensor | None, config: StyleConfig
+) -> WholeImage:
+    """The whole image's sums, measured in tiles (two passes of VGG without autograd: image and content)."""
+    whole = WholeImage({}, {}, {}, {})
+    with torch.no_grad():
+        pieces = zip(core_features(model, image, config.tile_size), core_features(model, content, config.tile_size))
+        for (features, box), (targets, _) in pieces:
+            for r, guide in enumerate(_guides_of(guides, box)):
+                for name in config.style_layers:
+                    f = features[name]
+                    g = None if guide is None else guide_at(guide, f)
+                    key = (r, name)
+                    whole.grams[key] = whole.grams.get(key, 0) + outer_sum(f, g)
+                    mass = f.shape[-1] * f.shape[-2] if g is None else float(g.pow(2).sum())
+                    whole.masses[key] = whole.masses.get(key, 0.0) + mass
+            for name in config.content_layers:
+                f, p = features[name].float(), targets[name].float()
+                whole.errors[name] = whole.errors.get(name, 0) + (f - p).pow(2).sum()
+                whole.norms[name] = whole.norms.get(name, 0.0) + float(p.pow(2).sum())
+    return whole
+
+
+class TileObjective:
+    """The whole image's loss as a function of one tile's pixels (the rest held fixed), for `optimize.run`.
+
+    `targets[r]` are region r's style Gram targets (one region without a mask), `areas[r]` its share of the
+    whole image, as in `transfer.make_objective`. `commit()` puts the best evaluated tile's share into `whole`.
+    """
+
+    def __init__(
+        self,
+        model: VGG19Features,
+        whole: WholeImage,
+        content: torch.Tensor,
+        guides: list[torch.Tensor | None],
+        targets: list[dict[str, torch.Tensor]],
+        areas: list[float],
+        config: StyleConfig,
+        share: float,
+    ) -> None:
+        self.model, self.whole, self.config, self.share = model, whole, config, share
+        self.guides, self.targets, self.areas = guides, targets, areas
+        with torch.no_grad():
+            features = model(content)
+            self.content = {name: features[name].float() for name in config.content_layers}
+        self.layer_weights = dict(zip(config.style_layers, config.normalised_style_layer_weights()))
+        self.start: dict | None = None  # the tile's own sums at the visit's first image
+        self.best: tuple[float, dict] = (math.inf, {})
+
+    def __call__(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
+        config, whole = self.config, self.whole
+        with torch.autocast(image.device.type, dtype=torch.bfloat16, enabled=config.precision == "bfloat16"):
+            features = self.model(image)
+        features = {name: f.float() for name, f in features.items()}
+        own = {name: (features[name] - p).pow(2).sum() for name, p in self.content.items()}
+        for r, guide in enumerate(self.guides):
+            for name in config.style_layers:
+                f = features[name]
+                own[(r, name)] = outer_sum(f, None if guide is None else guide_at(guide, f))
+        if self.start is None:
+            self.start = {key: value.detach() for key, value in own.items()}
+        start = self.start
+        zero = image.new_zeros(())
+        content_term = sum(
+            ((whole.errors[n] - start[n] + own[n]) / max(whole.norms[n], 1e-12) for n in self.content), zero
+        )
+        if self.content:
+            content_term = content_term / len(self.content)
+        style_term = zero
+        for r, targets in enumerate(self.targets):
+            for name, target in targets.items():
+                key = (r, name)
+                if whole.masses[key] > 0:
+                    gram = (whole.grams[key] - start[key] + own[key]) / whole.masses[key]
+                    style_term = style_term + self.areas[r] * self.layer_weights[name] * relative_squared_error(
+                        gram, target
+                    )
+        losses = {
+            "content": config.content_weight * content_term,
+            "style": config.style_weight * style_term,
+            "tv": config.tv_weight * self.share * tv_loss(image) if config.tv_weight else zero,  # a mean's share
+        }
+        losses["total"] = losses["content"] + losses["style"] + losses["tv"]
+        if float(losses["total"].detach()) < self.best[0]:
+            self.best = (float(losses["total"].detach()), {key: value.detach() for key, value in own.items()})
+        return losses
+
+    def commit(self) -> None:
+        """The best image of the visit is the tile's new part of the whole image's sums."""
+        if self.start is None or not self.best[1]:
+            return
+        for key, value in self.best[1].items():
+            table = self.whole.errors if isinstance(key, str) else self.whole.grams
+            table[key] = table[key] - self.start[key] + value

@@ -1,0 +1,145 @@
+"""High resolution: the tile grid, the whole-image terms a tile is optimised against, and a tiled run's seams."""
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from painterly import StyleConfig, stylize
+from painterly.errors import PainterlyError
+from painterly.highres import TileObjective, measure, style_grams
+from painterly.images import resize_longest, to_tensor
+from painterly.losses import gram_matrix
+from painterly.resources import estimate_peak_bytes
+from painterly.tiles import borders, boxes, feather, spans
+from painterly.transfer import make_objective, schedule
+from painterly.vgg import VGG19Features
+
+LAYERS = StyleConfig().content_layers + StyleConfig().style_layers
+
+
+@pytest.mark.parametrize("length,tile,overlap", [(4096, 1024, 64), (3072, 1024, 64), (256, 64, 12), (100, 64, 12)])
+def test_spans_cover_the_axis_with_exact_overlaps_and_never_exceed_the_tile(length, tile, overlap):
+    for pass_index in range(6):
+        found = spans(length, tile, overlap, pass_index)
+        assert found[0][0] == 0 and found[-1][1] == length
+        assert all(end - start <= tile for start, end in found)
+        assert all(a[1] - b[0] == overlap for a, b in zip(found, found[1:]))
+
+
+def test_the_grid_moves_so_no_border_of_one_pass_lies_near_one_of_the_next():
+    first, second = spans(4096, 1024, 64, 0), spans(4096, 1024, 64, 1)
+    cuts = lambda found: [end for _, end in found[:-1]]  # noqa: E731
+    assert min(abs(a - b) for a in cuts(first) for b in cuts(second)) > 64
+
+
+def test_feather_weights_of_a_pass_sum_to_one_everywhere():
+    width, height, overlap = 300, 200, 16
+    total = torch.zeros(1, 1, height, width)
+    for pass_index in range(3):
+        total.zero_()
+        for top, bottom, left, right in boxes(width, height, 96, overlap, pass_index):
+            total[..., top:bottom, left:right] += feather((top, bottom, left, right), width, height, overlap)
+        assert torch.allclose(total, torch.ones_like(total), atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def model(vgg_weights):
+    return VGG19Features(vgg_weights, LAYERS, "max")
+
+
+def test_style_gram_measured_in_tiles_matches_the_whole_image(model, images):
+    style = to_tensor(resize_longest(Image.open(images / "starry_night.jpg"), 256))
+    whole = style_grams(model, style, StyleConfig().style_layers)
+    tiled = style_grams(model, style, StyleConfig().style_layers, tile=128)
+    for name, gram in whole.items():
+        error = float((tiled[name] - gram).norm() / gram.norm())
+        assert error < 0.02, f"{name}: {error:.4f}"
+
+
+def test_a_tile_objective_starts_at_the_whole_image_loss_whichever_tile(model, images):
+    # The loss a tile descends is the whole picture's: at the visit's first image every tile reports the same
+    # value, and it is the loss of a plain (untiled) objective on the whole image.
+    config = StyleConfig(tile_size=128, tile_overlap=16)
+    content = to_tensor(resize_longest(Image.open(images / "tubingen.jpg"), 256))
+    image = (content + 0.1 * torch.randn_like(content)).clamp(0, 1)
+    style = to_tensor(resize_longest(Image.open(images / "starry_night.jpg"), 256))
+    grams = [style_grams(model, style, config.style_layers)]
+    with torch.no_grad():
+        plain = make_objective(model, content, grams, config)(image)
+        whole = measure(model, image, content, None, config)
+        starts = []
+        for top, bottom, left, right in boxes(256, 192, 128, 16)[:3]:
+            crop = (..., slice(top, bottom), slice(left, right))
+            objective = TileObjective(model, whole, content[crop], [None], grams, [1.0], config, 0.25)
+            starts.append({k: float(v) for k, v in objective(image[crop]).items()})
+    for start in starts:
+        assert start["total"] == pytest.approx(starts[0]["total"], rel=1e-5)
+        for term in ("content", "style"):  # whole-image sums measured in pieces with a 64 px margin
+            assert start[term] == pytest.approx(float(plain[term]), rel=0.03), term
+
+
+def _run(images, **changes):
+    config = StyleConfig(
+        size=128, tile_size=64, tile_overlap=12, start_size=64, start_iterations=60, iterations=20, **changes
+    )
+    seen = []
+    result = stylize(images / "tubingen.jpg", images / "starry_night.jpg", config, seen.append)
+    return result, config, seen
+
+
+@pytest.fixture(scope="module")
+def tiled_run(images):
+    return _run(images)
+
+
+def test_a_tiled_run_shows_no_seam(tiled_run):
+    result, config, _ = tiled_run
+    stage = schedule(config, *result.size)[-1]
+    assert stage.tile and stage.tiles > 1
+    pixels = np.asarray(result, dtype=np.float32) / 255
+    dx = np.abs(np.diff(pixels, axis=1)).mean(axis=(0, 2))  # dx[x - 1]: the step between columns x - 1 and x
+    dy = np.abs(np.diff(pixels, axis=0)).mean(axis=(1, 2))
+    columns, rows = borders(*result.size, config.tile_size, config.tile_overlap, stage.passes)
+    across = [dx[x - 1] for x in columns] + [dy[y - 1] for y in rows]
+    inside = [v for i, v in enumerate(dx) if i + 1 not in columns] + [v for i, v in enumerate(dy) if i + 1 not in rows]
+    ratio = np.mean(across) / np.mean(inside)
+    assert abs(ratio - 1) < 0.10, f"gradient across tile borders / inside = {ratio:.3f}"
+
+
+def test_a_tiled_run_keeps_the_photo_like_a_plain_one(tiled_run, images):
+    # Tiles matched to the style's Gram matrix each on its own paint a whole painting into every tile and lose
+    # the photo; against the whole image's terms the content term ends close to a plain run's.
+    _, _, tiled = tiled_run
+    _, _, plain = _run(images, tile_size=0)
+    assert tiled[-1].losses["content"] < 1.25 * plain[-1].losses["content"]
+    assert tiled[-1].losses["style"] < 1.5 * plain[-1].losses["style"]
+
+
+def test_progress_names_the_size_and_each_tile(tiled_run):
+    result, config, seen = tiled_run
+    stage = schedule(config, *result.size)[-1]
+    visits = stage.passes * stage.tiles
+    assert [p.iteration for p in seen] == list(range(1, len(seen) + 1))
+    assert {p.tile for p in seen if p.tile} == {(i, visits) for i in range(1, visits + 1)}
+    assert all(p.size == result.size for p in seen if p.tile)
+    assert seen[-1].work_done == pytest.approx(1.0)
+
+
+def test_tiles_bound_the_memory_estimate():
+    untiled = estimate_peak_bytes(3072, 4096, LAYERS)
+    tiled = estimate_peak_bytes(3072, 4096, LAYERS, 1024)
+    assert tiled < 8 * 2**30 < untiled
+
+
+def test_tile_size_must_leave_room_beside_the_overlap():
+    with pytest.raises(PainterlyError, match="tile_size"):
+        StyleConfig(tile_size=100, tile_overlap=64)
+    StyleConfig(tile_size=0, tile_overlap=64)  # 0: never tile
+
+
+def test_gram_of_a_single_piece_is_the_plain_gram(model, images):
+    style = to_tensor(resize_longest(Image.open(images / "shipwreck.jpg"), 96))
+    grams = style_grams(model, style, ("conv1_1", "conv3_1"), tile=1024)
+    features = model(style)
+    assert torch.allclose(grams["conv3_1"], gram_matrix(features["conv3_1"]), rtol=1e-5, atol=1e-6)
