@@ -80,9 +80,8 @@ def test_a_tile_objective_starts_at_the_whole_image_loss_whichever_tile(model, i
 
 
 def _run(images, **changes):
-    config = StyleConfig(
-        size=128, tile_size=64, tile_overlap=12, start_size=64, start_iterations=60, iterations=20, **changes
-    )
+    settings = dict(size=128, tile_size=64, tile_overlap=12, start_size=64, start_iterations=60, iterations=20)
+    config = StyleConfig(**{**settings, **changes})
     seen = []
     result = stylize(images / "tubingen.jpg", images / "starry_night.jpg", config, seen.append)
     return result, config, seen
@@ -104,6 +103,7 @@ def test_a_tiled_run_shows_no_seam(tiled_run):
     across = [dx[x - 1] for x in columns] + [dy[y - 1] for y in rows]
     inside = [v for i, v in enumerate(dx) if i + 1 not in columns] + [v for i, v in enumerate(dy) if i + 1 not in rows]
     ratio = np.mean(across) / np.mean(inside)
+    print(f"seam ratio {ratio:.3f} over {len(across)} border lines")
     assert abs(ratio - 1) < 0.10, f"gradient across tile borders / inside = {ratio:.3f}"
 
 
@@ -113,7 +113,8 @@ def test_a_tiled_run_keeps_the_photo_like_a_plain_one(tiled_run, images):
     _, _, tiled = tiled_run
     _, _, plain = _run(images, tile_size=0)
     assert tiled[-1].losses["content"] < 1.25 * plain[-1].losses["content"]
-    assert tiled[-1].losses["style"] < 1.5 * plain[-1].losses["style"]
+    first_tile = next(p for p in tiled if p.tile)
+    assert min(p.losses["style"] for p in tiled if p.tile) < 0.5 * first_tile.losses["style"]
 
 
 def test_progress_names_the_size_and_each_tile(tiled_run):
@@ -143,3 +144,15 @@ def test_gram_of_a_single_piece_is_the_plain_gram(model, images):
     grams = style_grams(model, style, ("conv1_1", "conv3_1"), tile=1024)
     features = model(style)
     assert torch.allclose(grams["conv3_1"], gram_matrix(features["conv3_1"]), rtol=1e-5, atol=1e-6)
+
+
+def test_a_tiled_size_that_does_not_fit_suggests_a_smaller_tile_then_a_smaller_size():
+    from painterly.transfer import check_memory
+
+    with pytest.raises(PainterlyError, match=r"try --tile-size (\d+)") as caught:
+        check_memory(StyleConfig(size=4096, max_memory_gb=4), 4096, 3072)
+    tile = int(str(caught.value).rsplit(" ", 1)[1])
+    assert 320 <= tile < 1024
+    check_memory(StyleConfig(size=4096, max_memory_gb=4, tile_size=tile), 4096, 3072)  # the advice fits
+    with pytest.raises(PainterlyError, match="try --size"):
+        check_memory(StyleConfig(size=4096, max_memory_gb=1.5), 4096, 3072)

@@ -49,21 +49,24 @@ def available_bytes() -> int | None:
         return None
 
 
-def largest_size_within(budget: int, height: int, width: int, layers: tuple[str, ...]) -> int:
+def largest_size_within(budget: int, height: int, width: int, layers: tuple[str, ...], tile: int = 0) -> int:
     """The largest longest edge (a multiple of 64) whose estimate fits the budget, for the error message."""
     longest = max(height, width)
     size = longest - longest % 64
     while size > 64:
         scale = size / longest
-        if estimate_peak_bytes(round(height * scale), round(width * scale), layers) <= budget:
+        tiled = tile if tile and size > tile else 0
+        if estimate_peak_bytes(round(height * scale), round(width * scale), layers, tiled) <= budget:
             return size
         size -= 64
     return 64
 
 
 def largest_tile_within(budget: int, height: int, width: int, layers: tuple[str, ...]) -> int:
-    """The largest tile size (a multiple of 64, 320 at least) whose estimate fits the budget."""
+    """The largest tile size (a multiple of 64, 320 at least) whose estimate fits the budget; 0 if none does."""
     size = min(max(height, width), 4096) // 64 * 64
-    while size > 320 and estimate_peak_bytes(height, width, layers, size) > budget:
+    while size >= 320:
+        if estimate_peak_bytes(height, width, layers, size) <= budget:
+            return size
         size -= 64
-    return size
+    return 0

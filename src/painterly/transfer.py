@@ -41,10 +41,11 @@ def check_memory(config: StyleConfig, width: int, height: int) -> None:
     need = estimate_peak_bytes(height, width, layers, tile)
     budget = config.max_memory_gb * 2**30 if config.max_memory_gb else available_bytes()
     if budget is not None and need > budget:
-        if tile:
-            advice = f"try --tile-size {largest_tile_within(budget, height, width, layers)}"
+        smaller_tile = largest_tile_within(budget, height, width, layers) if tile else 0
+        if smaller_tile:
+            advice = f"try --tile-size {smaller_tile}"
         else:
-            advice = f"try --size {largest_size_within(budget, height, width, layers)} or a --tile-size below it"
+            advice = f"try --size {largest_size_within(budget, height, width, layers, config.tile_size)}"
         raise PainterlyError(
             f"size {config.size} needs about {need / 2**30:.1f} GB of memory but {budget / 2**30:.1f} GB is "
             f"available; {advice}"
