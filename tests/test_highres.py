@@ -156,3 +156,14 @@ def test_a_tiled_size_that_does_not_fit_suggests_a_smaller_tile_then_a_smaller_s
     check_memory(StyleConfig(size=4096, max_memory_gb=4, tile_size=tile), 4096, 3072)  # the advice fits
     with pytest.raises(PainterlyError, match="try --size"):
         check_memory(StyleConfig(size=4096, max_memory_gb=1.5), 4096, 3072)
+
+
+def test_resuming_inside_a_tiled_size_skips_the_visits_done(tiled_run, images):
+    result, config, seen = tiled_run
+    first = schedule(config, *result.size)[0].steps  # 60 at 64 px, then 5 iterations per tile visit
+    resumed = []
+    snapshot = StyleConfig(**{**config.to_dict(), "init": str(images / "tubingen.jpg"), "done_iterations": first + 7})
+    stylize(images / "tubingen.jpg", images / "starry_night.jpg", snapshot, resumed.append)
+    assert resumed[0].iteration == first + 6  # the second visit, cut short at 7, is done again whole
+    assert resumed[0].tile == (2, seen[-1].tile[1])
+    assert resumed[-1].iteration == seen[-1].iteration
