@@ -89,7 +89,8 @@ class WholeImage:
     norms: dict[str, float]  # content layer -> sum of P^2
 
 
-def _guides_of(guides: torch.Tensor | None, box: Box) -> list[torch.Tensor | None]:
+def guides_in(guides: torch.Tensor | None, box: Box) -> list[torch.Tensor | None]:
+    """Each region's guide ([1, 1, h, w]) cropped to `box`; one None (the whole image, unguided) without guides."""
     if guides is None:
         return [None]
     top, bottom, left, right = box
@@ -104,7 +105,7 @@ def measure(
     with torch.no_grad():
         pieces = zip(core_features(model, image, config.tile_size), core_features(model, content, config.tile_size))
         for (features, box), (targets, _) in pieces:
-            for r, guide in enumerate(_guides_of(guides, box)):
+            for r, guide in enumerate(guides_in(guides, box)):
                 for name in config.style_layers:
                     f = features[name]
                     g = None if guide is None else guide_at(guide, f)
@@ -180,8 +181,9 @@ class TileObjective:
             "tv": config.tv_weight * self.share * tv_loss(image) if config.tv_weight else zero,  # a mean's share
         }
         losses["total"] = losses["content"] + losses["style"] + losses["tv"]
-        if float(losses["total"].detach()) < self.best[0]:
-            self.best = (float(losses["total"].detach()), {key: value.detach() for key, value in own.items()})
+        total = float(losses["total"].detach())
+        if total < self.best[0]:
+            self.best = (total, {key: value.detach() for key, value in own.items()})
         return losses
 
     def commit(self) -> None:

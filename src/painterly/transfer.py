@@ -16,7 +16,7 @@ from . import optimize
 from .colors import luminance, match_histogram, match_luminance, with_colours_of
 from .config import StyleConfig
 from .errors import PainterlyError
-from .highres import TileObjective, measure, style_grams
+from .highres import TileObjective, guides_in, measure, style_grams
 from .images import ImageSource, load_image, resize_longest, to_image, to_tensor
 from .losses import content_loss, gram_matrix, guided_gram_matrix, relative_squared_error, tv_loss
 from .masks import guide_at, parse_colors, region_guides
@@ -261,8 +261,7 @@ def stylize(
             style_tensors = [match_luminance(s, content_tensor) for s in style_tensors]
             target = luminance(content_tensor)
             render = partial(_colourised, content=content_tensor)
-        with torch.no_grad():
-            grams = [style_grams(model, s, config.style_layers, config.tile_size) for s in style_tensors]
+        grams = [style_grams(model, s, config.style_layers, config.tile_size) for s in style_tensors]  # no autograd
         del style_tensors
         guides = region_guides(mask, colors, (w, h)).to(device) if mask else None
         if image is None:
@@ -326,7 +325,7 @@ def _refine_in_tiles(
                 relay.done, relay.work_done = relay.done + stage.visit, relay.work_done + stage.visit * pixels
                 continue
             crop = (..., slice(top, bottom), slice(left, right))
-            tile_guides = [None] if guides is None else [g[None][crop] for g in guides]
+            tile_guides = guides_in(guides, box)
             objective = TileObjective(model, whole, target[crop], tile_guides, targets, areas, config, pixels / (w * h))
             weight = feather(box, w, h, config.tile_overlap).to(image.device)
             relay.pixels, relay.tile = pixels, (index, stage.passes * stage.tiles)
