@@ -29,9 +29,9 @@ from PIL import Image
 
 from evaluate import Evaluator, Score
 from painterly import StyleConfig, stylize
+from painterly.engine.vgg import VGG19Features
+from painterly.engine.weights import load_weights
 from painterly.layers import CHANNELS, LAYER_NAMES, ends_block
-from painterly.vgg import VGG19Features
-from painterly.weights import load_weights
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = Path(os.environ.get("PAINTERLY_TEST_IMAGES", ROOT.parent / "shared" / "images"))

@@ -23,9 +23,9 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from painterly.images import load_image, to_tensor
-from painterly.vgg import VGG19Features
-from painterly.weights import load_weights
+from painterly.engine.vgg import VGG19Features
+from painterly.engine.weights import load_weights
+from painterly.media.images import load_image, to_tensor
 
 CONTENT_LAYER = "conv4_2"
 STYLE_LAYERS = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")

@@ -13,9 +13,9 @@ from pathlib import Path
 import torch
 
 from painterly import StyleConfig, stylize
-from painterly.images import load_image, resize_longest, to_tensor
-from painterly.vgg import VGG19Features
-from painterly.weights import load_weights
+from painterly.engine.vgg import VGG19Features
+from painterly.engine.weights import load_weights
+from painterly.media.images import load_image, resize_longest, to_tensor
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "painterly" / "examples"
 

@@ -20,6 +20,6 @@ def images() -> Path:
 
 @pytest.fixture(scope="session")
 def vgg_weights():
-    from painterly.weights import load_weights
+    from painterly.engine.weights import load_weights
 
     return load_weights()

@@ -6,8 +6,8 @@ import torch
 from PIL import Image
 
 from painterly import StyleConfig, stylize
-from painterly.colors import match_histogram, rgb_to_yiq, yiq_to_rgb
-from painterly.images import load_image, resize_longest, to_tensor
+from painterly.engine.colors import match_histogram, rgb_to_yiq, yiq_to_rgb
+from painterly.media.images import load_image, resize_longest, to_tensor
 
 FAST = {"size": 64, "iterations": 40, "start_size": 0}
 
@@ -157,7 +157,7 @@ def test_cli_resume_continues_numbering_and_writes_the_first_runs_output(images,
 
 
 def test_guided_gram_of_a_whole_image_guide_is_the_gram_matrix():
-    from painterly.losses import gram_matrix, guided_gram_matrix
+    from painterly.engine.losses import gram_matrix, guided_gram_matrix
 
     features = torch.rand(1, 4, 6, 8)
     assert torch.allclose(guided_gram_matrix(features, torch.ones(1, 1, 6, 8)), gram_matrix(features))
@@ -167,7 +167,7 @@ def test_guided_gram_of_a_whole_image_guide_is_the_gram_matrix():
 
 
 def test_region_guides_follow_the_mask_colours():
-    from painterly.masks import parse_colors, region_guides
+    from painterly.engine.masks import parse_colors, region_guides
 
     mask = Image.new("RGB", (8, 4), "white")
     mask.paste((250, 5, 5), (4, 0, 8, 4))  # reddish: a JPEG's red is still red

@@ -9,11 +9,13 @@ import pytest
 from PIL import Image, ImageSequence
 
 from painterly import stylize
-from painterly.cli import build_parser, main, plan_new_run
-from painterly.explore import reconstruction_options
-from painterly.images import load_image, resize_longest
-from painterly.record import frame_iterations
-from painterly.sheets import GAP, contact_sheet, font_for, layout, text_width, wrap
+from painterly.apps.cli import main
+from painterly.apps.explore import reconstruction_options
+from painterly.apps.options import build_parser
+from painterly.apps.runner import plan_new_run
+from painterly.media.images import load_image, resize_longest
+from painterly.media.record import frame_iterations
+from painterly.media.sheets import GAP, contact_sheet, font_for, layout, text_width, wrap
 
 
 def painterly(capsys, *args) -> tuple[int, str, str]:

@@ -6,14 +6,15 @@ import torch
 from PIL import Image
 
 from painterly import StyleConfig, stylize
+from painterly.engine.highres import TileObjective, measure, style_grams
+from painterly.engine.losses import gram_matrix
+from painterly.engine.objective import make_objective
+from painterly.engine.resources import estimate_peak_bytes
+from painterly.engine.schedule import schedule
+from painterly.engine.tiles import borders, boxes, feather, spans
+from painterly.engine.vgg import VGG19Features
 from painterly.errors import PainterlyError
-from painterly.highres import TileObjective, measure, style_grams
-from painterly.images import resize_longest, to_tensor
-from painterly.losses import gram_matrix
-from painterly.resources import estimate_peak_bytes
-from painterly.tiles import borders, boxes, feather, spans
-from painterly.transfer import make_objective, schedule
-from painterly.vgg import VGG19Features
+from painterly.media.images import resize_longest, to_tensor
 
 LAYERS = StyleConfig().content_layers + StyleConfig().style_layers
 
@@ -147,7 +148,7 @@ def test_gram_of_a_single_piece_is_the_plain_gram(model, images):
 
 
 def test_a_tiled_size_that_does_not_fit_suggests_a_smaller_tile_then_a_smaller_size():
-    from painterly.transfer import check_memory
+    from painterly.engine.painter import check_memory
 
     with pytest.raises(PainterlyError, match=r"try --tile-size (\d+)") as caught:
         check_memory(StyleConfig(size=4096, max_memory_gb=4), 4096, 3072)

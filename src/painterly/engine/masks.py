@@ -12,7 +12,7 @@ import torch
 from PIL import Image, ImageColor
 from torch.nn import functional as F
 
-from .errors import PainterlyError
+from ..errors import PainterlyError
 
 DEFAULT_COLORS = ("white", "black", "red", "lime", "blue", "yellow", "cyan", "magenta")
 MATCH_DISTANCE = 96  # RGB distance (0-441) within which a mask pixel belongs to a colour: survives JPEG and blur

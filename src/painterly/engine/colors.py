@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import torch
 
-MODES = ("none", "luminance", "histogram")
-
 # RGB -> YIQ (NTSC). Y is luminance; I and Q carry the colour.
 _YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.595716, -0.274453, -0.321263], [0.211456, -0.522591, 0.311135]])
 

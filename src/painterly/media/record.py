@@ -11,9 +11,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from .errors import PainterlyError
+from ..engine.optimize import Progress
+from ..errors import PainterlyError
 from .images import write_atomically
-from .optimize import Progress
 from .sheets import caption
 
 DEFAULT_FRAMES = 20  # frames of a --gif when no --save-every says when to take them

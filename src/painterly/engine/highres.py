@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import torch
 
-from .config import StyleConfig
-from .layers import LAYER_NAMES, ends_block
+from ..config import StyleConfig
+from ..layers import LAYER_NAMES, ends_block
 from .losses import relative_squared_error, tv_loss
 from .masks import guide_at
 from .tiles import Box
@@ -124,7 +124,7 @@ class TileObjective:
     """The whole image's loss as a function of one tile's pixels (the rest held fixed), for `optimize.run`.
 
     `targets[r]` are region r's style Gram targets (one region without a mask), `areas[r]` its share of the
-    whole image, as in `transfer.make_objective`. `commit()` puts the best evaluated tile's share into `whole`.
+    whole image, as in `objective.make_objective`. `commit()` puts the best evaluated tile's share into `whole`.
     """
 
     def __init__(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from .optimize import Progress
+from ..engine.optimize import Progress
 
 
 def _duration(seconds: float) -> str:
@@ -14,7 +14,8 @@ def _duration(seconds: float) -> str:
 
 
 def describe(progress: Progress) -> str:
-    losses = "  ".join(f"{name} {progress.losses.get(name, 0.0):.4g}" for name in ("content", "style", "tv", "total"))
+    names = ("content", "style", "tv", *(("temporal",) if "temporal" in progress.losses else ()), "total")
+    losses = "  ".join(f"{name} {progress.losses.get(name, 0.0):.4g}" for name in names)
     width = len(str(progress.iterations))
     size = f"{progress.size[0]}x{progress.size[1]}  " if progress.size[0] else ""
     if progress.tile:
@@ -50,6 +51,11 @@ class ProgressBar:
             self.stream.write(f"\r[{bar}] {line}\x1b[K")
             self.stream.flush()
             self.drawn = True
+
+    def note(self, line: str) -> None:
+        """A line that is not an iteration's (e.g. the precision chosen), printed above the live bar."""
+        self._clear()
+        print(line, file=self.stream, flush=True)
 
     def _clear(self) -> None:
         if self.drawn:

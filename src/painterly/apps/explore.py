@@ -22,12 +22,13 @@ from pathlib import Path
 
 from PIL import Image
 
-from .cli import DEFAULTS, build_parser, check_output, plan_new_run, run_stylize
-from .config import INITS, StyleConfig
-from .errors import PainterlyError
-from .images import load_image, resize_longest, save_image
-from .layers import canonical_layer
-from .sheets import contact_sheet
+from ..config import INITS, StyleConfig
+from ..errors import PainterlyError
+from ..layers import canonical_layer
+from ..media.images import load_image, resize_longest, save_image
+from ..media.sheets import contact_sheet
+from .options import DEFAULTS, Parser, build_parser, check_output
+from .runner import plan_new_run, run_stylize
 
 MODES = ("content", "style")
 # Options a reconstruction sets itself (argparse dests): the user may not give them.
@@ -44,11 +45,6 @@ RECONSTRUCTION_SETS = (
 # Options that are the same for every cell of a grid: varying them means nothing or would clash.
 NOT_VARIED = ("output", "o", "overwrite", "quiet", "q", "gif", "plot", "resume", "help", "h")
 _UNSET = object()  # the default of the options a reconstruction sets, so that giving one is seen
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line and exit 2, as for the main command
-        raise PainterlyError(f"{message} (see {self.prog} --help)")
 
 
 @dataclass
@@ -76,7 +72,7 @@ def reconstruction_options(mode: str, image: str, layers: Sequence[str]) -> list
 
 
 def reconstruct_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = Parser(
         prog="painterly reconstruct",
         usage="painterly reconstruct {content,style} IMAGE [--layers L1,L2,...] [--each-layer [--cumulative]] "
         "[-o OUT.png] [options of painterly]",
@@ -178,7 +174,7 @@ def _axis(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 def grid_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = Parser(
         prog="painterly grid",
         usage="painterly grid CONTENT --style STYLE --vary OPTION=V1,V2,... [--vary OPTION=...] "
         "[-o SHEET.png | -o FOLDER] [options of painterly]",

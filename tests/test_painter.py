@@ -80,7 +80,7 @@ def test_style_layer_weights_decide_which_layers_count(images):
 
 def test_init_choices_set_the_starting_image(images):
     # With one iteration the best image is the starting image, so each --init choice can be seen directly.
-    from painterly.images import load_image, resize_longest
+    from painterly.media.images import load_image, resize_longest
 
     def start(**changes):
         config = StyleConfig(size=64, iterations=1, **changes)
@@ -96,7 +96,7 @@ def test_init_choices_set_the_starting_image(images):
 
 
 def test_coarse_to_fine_sizes_halve_down_to_the_start_size():
-    from painterly.transfer import scale_sizes
+    from painterly.engine.schedule import scale_sizes
 
     assert scale_sizes(StyleConfig(start_size=128), 512, 384) == [(128, 96), (256, 192), (512, 384)]
     assert scale_sizes(StyleConfig(start_size=128), 1000, 750) == [(250, 188), (500, 375), (1000, 750)]

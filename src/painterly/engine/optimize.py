@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .errors import PainterlyError, PainterlyWarning
+from ..errors import PainterlyError, PainterlyWarning
 
 MAX_FAULTS = 3
 Objective = Callable[[torch.Tensor], dict[str, torch.Tensor]]  # image -> named loss terms incl. "total"

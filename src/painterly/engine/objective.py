@@ -1,0 +1,95 @@
+"""The objective of one image (or one tile, see highres.TileObjective): the weighted content, style, total-variation
+and, for video, temporal terms of docs/losses.md, as a function of the pixels for the optimiser loop."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from ..config import StyleConfig
+from .losses import content_loss, gram_matrix, guided_gram_matrix, relative_squared_error, temporal_loss, tv_loss
+from .masks import guide_at
+from .optimize import Objective
+from .vgg import VGG19Features
+
+
+@dataclass
+class Temporal:
+    """Ruder et al. (2016)'s short-term consistency term for a video frame: `weight * mean(mask * (x - previous)^2)`.
+
+    `previous` is the previous stylised frame warped into this frame by the optical flow ([1, 3, H, W], 0-1),
+    `mask` is 1 where that warp is trustworthy and 0 at occlusions, motion boundaries and off-frame pixels
+    ([1, 1, H, W]). A mean, in 0-1 pixel units, not Ruder's sum: the weight then means the same at every size.
+    """
+
+    previous: torch.Tensor
+    mask: torch.Tensor
+    weight: float
+
+
+def style_targets(
+    grams: Sequence[dict[str, torch.Tensor]], guides: torch.Tensor | None, config: StyleConfig
+) -> tuple[list[dict[str, torch.Tensor]], list[float]]:
+    """The Gram targets of each region and its share of the image. Without guides there is one region, the
+    whole image, whose targets are the styles' Gram matrices mixed by the blend weights, layer by layer; with
+    guides, style i is region i's target."""
+    if guides is None:
+        mix = config.normalised_style_blend(len(grams))
+        return [{n: sum(b * g[n] for b, g in zip(mix, grams)) for n in config.style_layers}], [1.0]
+    return list(grams), [float(guide.mean()) for guide in guides]
+
+
+def make_objective(
+    model: VGG19Features,
+    content: torch.Tensor,
+    grams: Sequence[dict[str, torch.Tensor]],
+    config: StyleConfig,
+    guides: torch.Tensor | None = None,
+    temporal: Temporal | None = None,
+) -> Objective:
+    """The weighted loss terms for an image the shape of `content` (the whole picture or one tile), against each
+    style's Gram targets (`style_grams`, of the whole style image even for a tile). The content targets are
+    computed here once, without autograd: they are constants.
+
+    Without `guides` the styles' Gram matrices blend into one target; with guides ([S, 1, H, W], one region per
+    style) each style is matched by the guided Gram matrix of its own region, weighted by the region's area.
+    """
+    with torch.no_grad():
+        content_targets = {name: f for name, f in model(content).items() if name in config.content_layers}
+    targets, areas = style_targets(grams, guides, config)
+    regions = [
+        (None if guides is None else guides[r][None], area, target)
+        for r, (area, target) in enumerate(zip(areas, targets))
+        if area > 0
+    ]
+    layer_weights = dict(zip(config.style_layers, config.normalised_style_layer_weights()))
+
+    low_precision = config.precision == "bfloat16"
+
+    def objective(image: torch.Tensor) -> dict[str, torch.Tensor]:
+        with torch.autocast(image.device.type, dtype=torch.bfloat16, enabled=low_precision):
+            features = model(image)
+        features = {name: f.float() for name, f in features.items()}  # Gram matrices and sums in float32
+        zero = image.new_zeros(())
+        content_term = sum((content_loss(features[n], t) for n, t in content_targets.items()), zero)
+        if content_targets:
+            content_term = content_term / len(content_targets)
+        style_term = zero
+        for guide, area, targets in regions:
+            for name, target in targets.items():
+                f = features[name]
+                gram = gram_matrix(f) if guide is None else guided_gram_matrix(f, guide_at(guide, f))
+                style_term = style_term + area * layer_weights[name] * relative_squared_error(gram, target)
+        losses = {
+            "content": config.content_weight * content_term,
+            "style": config.style_weight * style_term,
+            "tv": config.tv_weight * tv_loss(image) if config.tv_weight else zero,
+        }
+        if temporal is not None:
+            losses["temporal"] = temporal.weight * temporal_loss(image, temporal.previous, temporal.mask)
+        losses["total"] = sum(losses.values(), zero)
+        return losses
+
+    return objective

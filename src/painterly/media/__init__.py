@@ -1,0 +1,1 @@
+"""Pixels in and out: reading and atomically writing images, recordings of a run, contact sheets."""
