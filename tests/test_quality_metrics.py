@@ -1,0 +1,167 @@
+"""The quality evaluation's scores (benchmarks/quality_metrics.py) on small synthetic images, and the Gram distance
+with the real VGG-19 weights at 64 px: each score must rank what it claims to rank, and ignore what it claims to
+ignore."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import quality_metrics as qm  # noqa: E402
+
+
+def scene(size: int = 96, seed: int = 0) -> np.ndarray:
+    """A photo-like test card in RGB [0, 1]: a sky gradient, two buildings, a window grid and a little noise."""
+    rng = np.random.default_rng(seed)
+    h, w = size * 3 // 4, size
+    image = np.zeros((h, w, 3))
+    image[:] = np.linspace(0.9, 0.5, h)[:, None, None] * np.array([0.5, 0.7, 1.0])
+    image[h // 3 :, w // 8 : w // 3] = (0.6, 0.5, 0.4)
+    image[h // 2 :, w // 2 : 7 * w // 8] = (0.3, 0.3, 0.35)
+    for y in range(h // 2 + 3, h - 3, 6):
+        for x in range(w // 2 + 3, 7 * w // 8 - 3, 6):
+            image[y : y + 3, x : x + 3] = (0.9, 0.85, 0.5)
+    return np.clip(image + rng.normal(0, 0.01, image.shape), 0, 1)
+
+
+def shuffled_blocks(image: np.ndarray, block: int = 12, seed: int = 1) -> np.ndarray:
+    """The same pixels, blocks in a random order: the colours stay, the structure goes."""
+    h, w = image.shape[0] // block * block, image.shape[1] // block * block
+    tiles = [image[y : y + block, x : x + block] for y in range(0, h, block) for x in range(0, w, block)]
+    order = np.random.default_rng(seed).permutation(len(tiles))
+    out = image[:h, :w].copy()
+    per_row = w // block
+    for k, t in enumerate(order):
+        y, x = divmod(k, per_row)
+        out[y * block : (y + 1) * block, x * block : (x + 1) * block] = tiles[t]
+    return out
+
+
+def pil(array: np.ndarray) -> Image.Image:
+    return Image.fromarray((np.clip(array, 0, 1) * 255).round().astype(np.uint8))
+
+
+STRUCTURE_SCORES = [qm.edge_correlation, qm.ms_ssim]
+
+
+@pytest.mark.parametrize("score", STRUCTURE_SCORES)
+def test_structure_identical_is_one(score):
+    photo = scene()
+    assert score(photo, photo) == pytest.approx(1.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("score", STRUCTURE_SCORES)
+def test_structure_ignores_global_brightness_and_contrast(score):
+    photo = scene()
+    brighter = 0.15 + 0.7 * photo  # a global affine change of every channel, so of the luminance
+    assert score(photo, brighter) == pytest.approx(1.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("score", STRUCTURE_SCORES)
+def test_structure_drops_when_the_structure_goes(score):
+    photo = scene()
+    h, w = shuffled_blocks(photo).shape[:2]
+    shuffled = shuffled_blocks(photo)
+    other = scene(seed=5)[:, ::-1]  # another (mirrored) scene: the buildings elsewhere
+    same = score(photo[:h, :w], photo[:h, :w])
+    assert score(photo[:h, :w], shuffled) < same - 0.4
+    assert score(photo, other) < same - 0.3
+
+
+@pytest.mark.parametrize("score", STRUCTURE_SCORES)
+def test_structure_degrades_gradually_with_noise(score):
+    """More texture on top of the photo (as a style adds) lowers the score, step by step, not all at once."""
+    photo = scene()
+    rng = np.random.default_rng(2)
+    noise = rng.normal(0, 1, photo.shape)
+    values = [score(photo, np.clip(photo + level * noise, 0, 1)) for level in (0.02, 0.08, 0.3)]
+    assert 1.0 > values[0] > values[1] > values[2]
+    assert values[0] > 0.8
+
+
+def test_edge_correlation_sees_a_bent_edge():
+    """A vertical bar (a tower) sheared sideways scores lower than the same bar shifted by one pixel."""
+    photo = np.full((64, 64, 3), 0.8)
+    photo[8:56, 28:36] = 0.2
+    shifted = np.roll(photo, 1, axis=1)
+    bent = photo.copy()
+    for y in range(8, 56):
+        bent[y] = np.roll(photo[y], (y - 8) // 4, axis=0)
+    assert qm.edge_correlation(photo, shifted) > qm.edge_correlation(photo, bent) + 0.3
+
+
+def test_pearson_of_a_constant_is_zero():
+    assert qm.pearson(np.ones((4, 4)), np.arange(16.0).reshape(4, 4)) == 0.0
+
+
+def test_invented_edges_counts_a_pasted_moon_not_a_recolouring():
+    photo = scene()
+    assert qm.invented_edges(photo, photo) == pytest.approx(0.0, abs=1e-9)
+    assert qm.invented_edges(photo, 0.2 + 0.6 * photo) == pytest.approx(0.0, abs=1e-6)
+    moon = photo.copy()
+    yy, xx = np.mgrid[: photo.shape[0], : photo.shape[1]]
+    moon[(yy - 12) ** 2 + (xx - 70) ** 2 < 8**2] = (1.0, 0.95, 0.6)  # a bright disc in the empty sky
+    slightly_moved = np.roll(photo, 2, axis=1)
+    assert qm.invented_edges(photo, moon) > 0.1
+    assert qm.invented_edges(photo, moon) > 3 * qm.invented_edges(photo, slightly_moved)
+
+
+def test_pair_arrays_resize_to_the_reference_shape():
+    photo = pil(scene(96))
+    result = photo.resize((200, 150), Image.Resampling.BICUBIC)  # the same picture at another size
+    a, b = qm.pair_arrays(photo, result, 40)
+    assert a.shape == b.shape == (30, 40, 3)
+    assert qm.edge_correlation(a, b) > 0.9  # the same scene at two sizes is the same structure
+
+
+def test_lab_of_known_colours():
+    lab = qm.srgb_to_lab(np.array([[1.0, 1.0, 1.0], [0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]))
+    assert lab[0] == pytest.approx([100.0, 0.0, 0.0], abs=0.05)
+    assert lab[1] == pytest.approx([0.0, 0.0, 0.0], abs=1e-6)
+    assert lab[2] == pytest.approx([53.24, 80.09, 67.20], abs=0.1)  # sRGB red, the textbook value
+
+
+def test_sliced_wasserstein_is_a_distance_on_colour_distributions():
+    rng = np.random.default_rng(0)
+    a = rng.normal(0, 10, (500, 3))
+    assert qm.sliced_wasserstein(a, a) == 0.0
+    assert qm.sliced_wasserstein(a, a[::-1]) == pytest.approx(0.0, abs=1e-9)  # order of the pixels is irrelevant
+    shifted = a + np.array([6.0, 0.0, 0.0])
+    further = a + np.array([12.0, 0.0, 0.0])
+    near, far = qm.sliced_wasserstein(a, shifted), qm.sliced_wasserstein(a, further)
+    assert 0 < near < far
+    assert far == pytest.approx(2 * near, rel=0.1)  # a translation by t: the mean of |t . u| over directions u
+    assert qm.sliced_wasserstein(a, shifted) == pytest.approx(qm.sliced_wasserstein(shifted, a))
+    assert qm.sliced_wasserstein(a, rng.normal(0, 10, (300, 3))) < near  # another sample, same distribution
+
+
+def test_colour_distance_ranks_palettes():
+    photo = scene()
+    blue = pil(photo)
+    recoloured = pil(photo[..., ::-1])  # the same picture with red and blue swapped
+    shuffled = pil(shuffled_blocks(photo))  # the same colours in another layout
+    assert qm.colour_distance(blue, blue) == 0.0
+    assert qm.colour_distance(shuffled, blue) < 0.5  # colours, not layout
+    assert qm.colour_distance(recoloured, blue) > 10
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    return qm.GramScorer(size=64)
+
+
+def test_gram_distance_with_the_real_weights(scorer, images):
+    painting = Image.open(images / "starry_night.jpg")
+    photo = Image.open(images / "tubingen.jpg")
+    assert scorer.distance(painting, painting) == pytest.approx(0.0, abs=1e-6)
+    to_photo = scorer.distance(photo, painting, key="starry")
+    assert to_photo > 0.1
+    assert scorer.distance(photo, painting, key="starry") == to_photo  # the cached painting gives the same
+    crop = painting.crop((0, 0, painting.width // 2, painting.height))  # half of the same painting
+    assert 0 < scorer.distance(crop, painting) < to_photo
