@@ -141,6 +141,8 @@ def run_stylize(argv: Sequence[str]) -> int:
                 recorder(progress)
             if not last:  # the inputs are good and the work has begun: a killed run can now be resumed
                 write_settings(settings, content, styles, output, config, None)
+                if bar:
+                    bar.note(f"painterly: {painter.device.type}, {painter.precision} ({painter.precision_reason})")
             last[:] = [progress]
             if bar:
                 bar(progress)
@@ -150,8 +152,6 @@ def run_stylize(argv: Sequence[str]) -> int:
 
         try:
             painter = Painter(styles, config)
-            if bar:
-                bar.note(f"painterly: {painter.device.type}, {painter.precision} ({painter.precision_reason})")
             result = painter.paint(content, callback)
         finally:
             if bar:

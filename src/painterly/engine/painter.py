@@ -26,6 +26,7 @@ from . import optimize
 from .colors import luminance, match_histogram, match_luminance, with_colours_of
 from .highres import TileObjective, guides_in, measure, style_grams
 from .masks import parse_colors, region_guides
+from .memory import keep_freed_memory
 from .objective import Temporal, make_objective, style_targets
 from .precision import choose_precision
 from .resources import available_bytes, estimate_peak_bytes, largest_size_within, largest_tile_within
@@ -65,6 +66,8 @@ class Painter:
         config.validate()  # the caller may have changed fields since construction
         self.config = config
         self.device = resolve_device(config.device)
+        if self.device.type == "cpu":
+            keep_freed_memory()  # large activations are reused, not mapped and faulted in anew each iteration
         self.precision, self.precision_reason = choose_precision(config.precision, self.device)
         # The engine reads the precision from the config; it sees the resolved one, the caller keeps "auto".
         self._engine_config = replace(config, precision=self.precision)
