@@ -1,0 +1,200 @@
+"""Painting one job of `painterly batch` from bytes, the same way on this machine and on a Dask worker.
+
+A task carries everything as bytes (the photo, the paintings, a --mask or --init file, a stopped run's partial
+result), so a worker needs no shared filesystem, and its answer is the PNG's bytes plus the figures. Both the local
+run and every Dask worker paint through `paint_task`, so their results are the same bytes when torch uses the same
+number of threads (a different thread count sums in another order: the last bits of the pixels may differ).
+
+`PainterCache` is what makes a worker cheap after its first job: the network is loaded once per process (per
+weights, layers, pooling and device) and shared by every Painter, and each painting's Painter (with its Gram
+matrices per size) is kept for the next photo in that painting.
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+import io
+import os
+import re
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from ..config import StyleConfig
+from ..engine.optimize import Progress
+from ..engine.painter import Painter, load_model
+from ..errors import PainterlyError
+from ..media.images import load_alpha, load_image
+from .batch_jobs import digest
+
+PAINTERS_KEPT = 8  # painters a process keeps (most recently used): each holds its paintings' Gram matrices
+
+
+@dataclass
+class Task:
+    """One job as it travels to whoever paints it: plain data, picklable, no paths that must exist there."""
+
+    name: str  # the result's name, for messages
+    photo_name: str  # the photo as the user named it, for messages
+    photo: bytes
+    painting_names: tuple[str, ...]  # file names (the suffix tells the format); the bytes travel separately
+    config: dict  # StyleConfig.to_dict(); "mask" and a file "init" are replaced by the bytes in `files`
+    files: dict[str, bytes] = field(default_factory=dict)  # "mask" / "init" -> that file's bytes
+    file_names: dict[str, str] = field(default_factory=dict)  # their names, for the suffix and messages
+    start: bytes | None = None  # a stopped run's partial result; config["done_iterations"] says how far it got
+    alpha: bool = False  # --alpha keep: the photo's alpha channel goes into the result
+    threads: int = 0  # torch threads; 0 = leave as they are
+
+
+def failure(reason: str, **figures) -> dict:
+    return {"status": "failed", "reason": reason, **figures}
+
+
+class PainterCache:
+    """The network and the painters one process has built, kept for its next jobs. Thread-safe: a Dask worker
+    with several threads runs several tasks in one process."""
+
+    def __init__(self, kept: int = PAINTERS_KEPT) -> None:
+        self.kept = kept
+        self.models: dict[tuple, torch.nn.Module] = {}
+        self.painters: OrderedDict[tuple, Painter] = OrderedDict()
+        self.lock = threading.Lock()
+        self.folder = Path(tempfile.mkdtemp(prefix="painterly-batch-"))
+        atexit.register(shutil.rmtree, self.folder, ignore_errors=True)
+        self.models_loaded = 0
+        self.painters_built = 0
+
+    def file(self, data: bytes, name: str) -> Path:
+        """The bytes as a file (named by their hash, keeping the suffix that tells the format): the image
+        readers take paths, and reading a file is how they refuse unsafe formats."""
+        folder = self.folder / digest(data)[:24]
+        path = folder / (Path(name).name or "image")
+        if not path.is_file():
+            folder.mkdir(exist_ok=True)
+            tmp = folder / f".{os.getpid()}.{threading.get_ident()}.tmp"
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        return path
+
+    def model(self, config: StyleConfig) -> torch.nn.Module:
+        key = (config.weights, config.weights_format, config.content_layers, config.style_layers, config.pooling)
+        key += (config.device,)
+        if key not in self.models:
+            self.models[key] = load_model(config)
+            self.models_loaded += 1
+        return self.models[key]
+
+    def painter(
+        self, paintings: list[bytes], names: tuple[str, ...], config: StyleConfig, keep: bool = True
+    ) -> tuple[Painter, bool]:
+        """The Painter of these paintings with this config, and whether it was built before (reused). A painter
+        that no other job will ask for (a stopped run's continuation starts from its own image) is not kept."""
+        key = (tuple(digest(p) for p in paintings), repr(sorted(config.to_dict().items())))
+        with self.lock:
+            if key in self.painters:
+                self.painters.move_to_end(key)
+                return self.painters[key], True
+            styles = [self.file(data, name) for data, name in zip(paintings, names)]
+            painter = Painter(styles, config, model=self.model(config))
+            self.painters_built += 1
+            if not keep:
+                return painter, False
+            self.painters[key] = painter
+            while len(self.painters) > self.kept:
+                self.painters.popitem(last=False)
+            return painter, False
+
+
+def _config(task: Task, cache: PainterCache, scratch: Path) -> StyleConfig:
+    data = dict(task.config)
+    for name, content in task.files.items():
+        data[name] = str(cache.file(content, task.file_names.get(name, name)))
+    if task.start is not None:  # continue a stopped run, as `painterly --resume` does
+        start = scratch / f"{task.name}.partial.png"
+        start.write_bytes(task.start)
+        data["init"], data["noise_ratio"] = str(start), 0.0
+    return StyleConfig.from_dict(data)
+
+
+def _one_line(text: str, task: Task, cache: PainterCache, photo: Path) -> str:
+    """A reason for the report: one line, naming the user's files rather than this process's copies of them."""
+    text = " ".join(str(text).split()).replace(str(photo), task.photo_name)
+    text = re.sub(re.escape(str(cache.folder)) + r"/[^/'\"\s]+/", "", text)
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def paint_task(
+    task: Task,
+    paintings: list[bytes],
+    cache: PainterCache,
+    should_stop: Callable[[], bool] = lambda: False,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> dict:
+    """Paint one task; never raises for a problem of this job alone (a bad photo, out of memory): the answer says
+    failed, with a one-line reason, and the batch goes on. `should_stop()` is asked every iteration; when it says
+    yes the best image so far comes back as status "stopped", to be continued by the next run."""
+    started = time.perf_counter()
+    figures: dict = {"worker": f"{socket.gethostname()}:{os.getpid()}"}
+    if should_stop():
+        return {"status": "cancelled", "reason": "stopped before it began", **figures}
+    if task.threads:
+        torch.set_num_threads(task.threads)
+    last: list[Progress] = []
+    scratch = Path(tempfile.mkdtemp(prefix="job-", dir=cache.folder))  # this task's own: tasks may run at once
+    photo = scratch / (Path(task.photo_name).name or "photo")
+    try:
+        photo.write_bytes(task.photo)
+        load_image(photo)  # a photo that cannot be read fails here, before a network or painter is built for it
+        config = _config(task, cache, scratch)
+        painter, reused = cache.painter(paintings, task.painting_names, config, keep=task.start is None)
+        figures.update(engine="reused" if reused else "new", precision=painter.precision, device=painter.device.type)
+
+        def callback(progress: Progress) -> bool:
+            last[:] = [progress]
+            if on_progress is not None:
+                on_progress(progress)
+            return should_stop()
+
+        image = painter.paint(photo, callback)
+        if task.alpha:
+            alpha = load_alpha(photo)
+            if alpha is not None:
+                image.putalpha(alpha.resize(image.size))
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+    except PainterlyError as exc:
+        return failure(_one_line(str(exc), task, cache, photo), seconds=time.perf_counter() - started, **figures)
+    except (MemoryError, RuntimeError) as exc:  # torch's out-of-memory (CUDA's is a RuntimeError) and op failures
+        text = str(exc) or type(exc).__name__
+        reason = f"out of memory ({text})" if isinstance(exc, MemoryError) or "out of memory" in text else text
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        return failure(_one_line(reason, task, cache, photo), seconds=time.perf_counter() - started, **figures)
+    except OSError as exc:  # this process's temporary files (a full disk): the job fails, the batch goes on
+        reason = f"cannot write a temporary file: {exc.strerror or exc}"
+        return failure(_one_line(reason, task, cache, photo), seconds=time.perf_counter() - started, **figures)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    progress = last[-1] if last else None
+    stopped = progress is not None and progress.iteration < progress.iterations and should_stop()
+    figures.update(
+        status="stopped" if stopped else "done",
+        reason="stopped; the next run continues it" if stopped else "",
+        png=buffer.getvalue(),
+        size=list(image.size),
+        iterations_done=progress.iteration if progress else task.config.get("done_iterations", 0),
+        iterations=progress.iterations if progress else 0,
+        losses=progress.losses if progress else {},
+        seconds=time.perf_counter() - started,
+    )
+    return figures
