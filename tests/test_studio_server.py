@@ -1,0 +1,307 @@
+"""`painterly studio` as a browser meets it: a real server process on a free port, spoken to over HTTP.
+
+The safety promises (Host and Origin checks, the upload limit, ids that cannot name a path, the CLI's image
+loader on every upload) and the studio folder outliving the server."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import os
+import re
+import signal
+import struct
+import subprocess
+import sys
+import time
+import uuid
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+START_TIMEOUT = 120  # importing torch on a busy 2-core machine takes a while
+EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "painterly" / "examples"
+
+
+class Studio:
+    """A `painterly studio` subprocess; stopped by its PID (SIGTERM: the server stops its job and exits)."""
+
+    def __init__(self, folder: Path, *args: str) -> None:
+        self.folder = folder
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "painterly", "studio", "--no-browser", "--port", "0", "--out", str(folder), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        line = self.process.stdout.readline()  # "painterly studio: http://127.0.0.1:PORT/ (...)"
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        if not found:
+            self.stop()
+            raise AssertionError(f"the studio did not start: {line!r} {self.process.stderr.read()}")
+        self.port = int(found[1])
+        self.host = f"127.0.0.1:{self.port}"
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                if self.request("GET", "/api/state")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.stop()
+                raise AssertionError("the studio server did not answer")
+            time.sleep(0.2)
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None, timeout=60):
+        """(status, headers, body) of one request, with exactly the headers given (Host defaults to ours)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+            headers = {"Host": self.host, **(headers or {})}
+            if body is not None and "Transfer-Encoding" not in headers:
+                headers.setdefault("Content-Length", str(len(body)))
+            for name, value in headers.items():
+                connection.putheader(name, value)
+            connection.endheaders()
+            if body is not None:
+                if headers.get("Transfer-Encoding") == "chunked":
+                    for start in range(0, len(body), 1 << 20):
+                        chunk = body[start : start + (1 << 20)]
+                        connection.send(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                    connection.send(b"0\r\n\r\n")
+                else:
+                    connection.send(body)
+            response = connection.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            connection.close()
+
+    def json(self, method: str, path: str, data=None, headers: dict | None = None):
+        body = None if data is None else json.dumps(data).encode()
+        extra = {"Content-Type": "application/json"} if data is not None else {}
+        status, _, raw = self.request(method, path, body, {**extra, **(headers or {})})
+        return status, json.loads(raw) if raw else None
+
+    def upload(self, name: str, data: bytes, kind: str = "photo", headers: dict | None = None):
+        body, content_type = multipart({"kind": kind}, ("file", name, data))
+        status, _, raw = self.request("POST", "/api/uploads", body, {"Content-Type": content_type, **(headers or {})})
+        return status, json.loads(raw)
+
+    def wait_for(self, job_id: str, states=("done", "stopped", "failed", "cancelled"), timeout: float = 300) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status, job = self.json("GET", f"/api/jobs/{job_id}")
+            assert status == 200
+            if job["state"] in states:
+                return job
+            time.sleep(0.2)
+        raise AssertionError(f"job {job_id} did not reach {states}: {job}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        for stream in (self.process.stdout, self.process.stderr):
+            stream.close()
+
+
+def multipart(fields: dict, file: tuple[str, str, bytes]) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()
+    ]
+    name, filename, data = file
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+        f"Content-Type: application/octet-stream\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height pixels, with a few bytes of data: a decompression bomb's shape."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory):
+    server = Studio(tmp_path_factory.mktemp("studio"))
+    yield server
+    server.stop()
+
+
+def test_a_foreign_host_header_is_refused(studio):
+    for host in ("evil.example", f"evil.example:{studio.port}", f"127.0.0.1.evil.example:{studio.port}"):
+        status, _, body = studio.request("GET", "/api/state", headers={"Host": host})
+        assert status == 400, host
+        assert b"Host" in body
+    for host in (f"localhost:{studio.port}", f"127.0.0.1:{studio.port}", f"[::1]:{studio.port}"):
+        assert studio.request("GET", "/api/state", headers={"Host": host})[0] == 200, host
+
+
+def test_a_foreign_origin_on_a_post_is_refused(studio):
+    before = sorted(p.name for p in (studio.folder / "uploads").iterdir())
+    for origin in ("http://evil.example", f"http://evil.example:{studio.port}", "null", f"https://{studio.host}"):
+        status, body = studio.json("POST", "/api/examples/village.jpg", headers={"Origin": origin})
+        assert status == 403, origin
+        assert "cross-origin" in body["error"]
+        status, _ = studio.upload("a.png", png_header_only(8, 8), headers={"Origin": origin})
+        assert status == 403
+    assert sorted(p.name for p in (studio.folder / "uploads").iterdir()) == before  # nothing was done
+    status, record = studio.json("POST", "/api/examples/village.jpg", headers={"Origin": f"http://{studio.host}"})
+    assert status == 201 and record["width"] == 384
+
+
+def test_an_upload_over_the_limit_gets_413_and_the_server_keeps_serving(studio):
+    big = os.urandom(30 * 10**6)
+    status, body = studio.upload("big.jpg", big)  # Content-Length says 30 MB: refused before it is kept
+    assert status == 413
+    assert "25.0 MB" in body["error"] and "--max-upload-mb" in body["error"]
+    # no Content-Length at all: the bytes are counted as they arrive
+    payload, content_type = multipart({"kind": "photo"}, ("file", "big.jpg", big))
+    status, _, raw = studio.request(
+        "POST", "/api/uploads", payload, {"Content-Type": content_type, "Transfer-Encoding": "chunked"}
+    )
+    assert status == 413 and "upload limit" in json.loads(raw)["error"]
+    assert not list((studio.folder / "uploads").glob(".incoming*"))
+    assert studio.request("GET", "/api/state")[0] == 200
+
+
+def test_a_path_traversal_id_gets_404(studio):
+    status, record = studio.json("POST", "/api/examples/swirls.jpg")
+    assert status == 201
+    assert studio.request("GET", f"/api/uploads/{record['id']}/image")[0] == 200  # a real id works
+    for path in (
+        "/api/uploads/..%2F..%2F..%2Fetc%2Fpasswd/image",
+        "/api/uploads/../../../etc/passwd",
+        f"/api/uploads/{record['id']}%2F..%2F..%2Fuploads/image",
+        f"/api/uploads/{record['id'].upper()}/image",
+        f"/api/uploads/{record['id']}/..%2F{record['id']}.json",
+        "/api/results/..%2F..%2Fuploads%2F" + record["id"] + ".png",
+        "/api/results/....%2F%2Fetc%2Fpasswd.json",
+        "/api/jobs/..%2F..%2Fetc%2Fpasswd/preview",
+        "/api/examples/..%2F__init__.py",
+        "/api/examples/..%2F..%2Fconfig.py",
+        "/static/..%2Fserver.py",
+        "/static/%2E%2E/server.py",
+    ):
+        status, _, body = studio.request("GET", path)
+        assert status == 404, path
+        assert b"root:" not in body and b"import" not in body
+
+
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("notes.txt", b"these are my notes, not a photo\n" * 20, "'notes.txt' is not an image file painterly can read"),
+        ("cut.jpg", (EXAMPLES / "village.jpg").read_bytes()[:6000], "'cut.jpg' is truncated"),
+        ("bomb.png", png_header_only(100_000, 100_000), "'bomb.png' is too large (over the limit of"),
+        ("drawing.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "(SVG is a vector format; convert it"),
+        ("empty.png", b"", "'empty.png' is an empty file (0 bytes)"),
+    ],
+)
+def test_a_bad_file_is_one_clear_400_and_the_server_keeps_serving(studio, name, data, message):
+    status, body = studio.upload(name, data)
+    assert status == 400
+    assert message in body["error"]
+    assert str(studio.folder) not in body["error"]  # the message names the user's file, not our temporary one
+    assert not list((studio.folder / "uploads").glob(".incoming*"))
+    assert studio.request("GET", "/api/state")[0] == 200
+
+
+def test_bad_settings_are_a_400_naming_them(studio):
+    _, photo = studio.json("POST", "/api/examples/village.jpg")
+    _, painting = studio.json("POST", "/api/examples/mosaic.png")
+    job = {"photo": photo["id"], "paintings": [painting["id"]]}
+    for settings, message in (
+        ({"size": -5}, "size must be a whole number from 1"),
+        ({"size": "big"}, "size must be a whole number"),
+        ({"style_weight": -1}, "style_weight must be zero or more"),
+        ({"precision": "float8"}, "unknown precision 'float8'"),
+        ({"weights": "/etc/passwd"}, "unknown setting 'weights'"),  # no path from the page reaches the engine
+        ({"init": "/etc/passwd"}, "start from must be one of"),
+    ):
+        status, body = studio.json("POST", "/api/jobs", {**job, "settings": settings})
+        assert status == 400, settings
+        assert message in body["error"], body
+    status, body = studio.json("POST", "/api/jobs", {**job, "photo": "0" * 32})
+    assert status == 400 and "photo is no longer on the server" in body["error"]
+    status, body = studio.json("POST", "/api/jobs", {**job, "blend": [1, 2]})
+    assert status == 400 and "2 style blend weights given for 1 style image(s)" in body["error"]
+
+
+def test_jobs_queue_one_at_a_time_and_a_waiting_one_can_be_cancelled(studio):
+    _, photo = studio.json("POST", "/api/examples/village.jpg")
+    _, painting = studio.json("POST", "/api/examples/swirls.jpg")
+    job = {"photo": photo["id"], "paintings": [painting["id"]], "settings": {"size": 64, "start_size": 0}}
+    status, first = studio.json("POST", "/api/jobs", {**job, "settings": {**job["settings"], "iterations": 5000}})
+    assert status == 201 and re.fullmatch(r"[0-9a-f]{32}", first["id"])
+    status, second = studio.json("POST", "/api/jobs", job)
+    assert status == 201 and second["state"] == "queued" and second["ahead"] == 1
+    studio.wait_for(first["id"], states=("running",))
+    status, second = studio.json("POST", f"/api/jobs/{second['id']}/stop")
+    assert second["state"] == "cancelled"
+    studio.json("POST", f"/api/jobs/{first['id']}/stop")
+    first = studio.wait_for(first["id"])
+    assert first["state"] == "stopped" and first["result"] == first["id"]
+    _, jobs = studio.json("GET", "/api/jobs")
+    assert {j["id"]: j["state"] for j in jobs}[second["id"]] == "cancelled"
+
+
+def test_results_survive_a_restart(tmp_path):
+    server = Studio(tmp_path)
+    try:
+        _, photo = server.json("POST", "/api/examples/village.jpg")
+        _, painting = server.json("POST", "/api/examples/mosaic.png")
+        request = {
+            "photo": photo["id"],
+            "paintings": [painting["id"]],
+            "settings": {"size": 64, "start_size": 0, "iterations": 3, "seed": 7, "style_weight": 50},
+        }
+        status, job = server.json("POST", "/api/jobs", request)
+        assert status == 201
+        job = server.wait_for(job["id"])
+        assert job["state"] == "done" and job["iteration"] == 3, job
+    finally:
+        server.stop()
+    assert not list(tmp_path.rglob(".*.tmp"))  # every write was atomic: no temporary file left
+
+    server = Studio(tmp_path)
+    try:
+        status, results = server.json("GET", "/api/results")
+        assert status == 200
+        assert [r["id"] for r in results] == [job["id"]]
+        entry = results[0]
+        assert entry["state"] == "done" and entry["iterations_done"] == 3 and entry["size"] == [64, 48]
+        assert entry["request"]["settings"]["style_weight"] == 50 and entry["request"]["photo"] == photo["id"]
+        assert entry["uploads"][painting["id"]]["name"] == "mosaic.png"
+        status, headers, png = server.request("GET", f"/api/results/{job['id']}.png")
+        assert status == 200 and headers["content-type"] == "image/png"
+        assert Image.open(io.BytesIO(png)).size == (64, 48)
+        status, _, raw = server.request("GET", f"/api/results/{job['id']}.json")
+        settings = json.loads(raw)
+        assert settings["config"]["seed"] == 7 and settings["iterations_done"] == 3
+        assert settings["content"] == str(tmp_path / "uploads" / f"{photo['id']}.png")  # the CLI's --resume reads it
+        status, body = server.json("POST", f"/api/results/{job['id']}/resume")
+        assert status == 400 and "only a stopped result can be resumed" in body["error"]
+    finally:
+        server.stop()
