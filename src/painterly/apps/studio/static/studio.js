@@ -397,6 +397,8 @@ function watchJob(id) {
 
 function takeJob(summary) {
   const before = studio.jobs.get(summary.id);
+  // the answer to a POST can arrive after a newer event about the same job: keep the newer
+  if (before && before.version > summary.version) return;
   studio.jobs.set(summary.id, summary);
   const finished = ["done", "stopped"].includes(summary.state) && summary.result;
   if (finished && !(before && before.result)) refreshGallery();

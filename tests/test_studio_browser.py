@@ -1,0 +1,144 @@
+"""The studio end to end in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright): a real
+`painterly studio` process, real uploads through the page's labelled file inputs, the real engine at 64 px."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from test_studio_server import Studio
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ENGINE_TIMEOUT = 120_000  # ms: loading VGG-19 and the first iterations, on a busy shared 2-core machine
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    """pytest-playwright's launch arguments: the system Chromium, never a downloaded one."""
+    return {"executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory):
+    server = Studio(tmp_path_factory.mktemp("studio"), "--max-upload-mb", "2")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def page_on(studio, page: Page):
+    """The studio's page; afterwards every job still queued or running is stopped, so tests do not overlap."""
+    page.set_default_timeout(30_000)
+    page.goto(f"http://{studio.host}/")
+    expect(page.locator("#connection")).to_have_text("connected")
+    yield page
+    _, jobs = studio.json("GET", "/api/jobs")
+    for job in jobs:
+        if job["state"] in ("queued", "running"):
+            studio.json("POST", f"/api/jobs/{job['id']}/stop")
+    for job in jobs:
+        studio.wait_for(job["id"])
+
+
+def choose_settings(page: Page, size: int, iterations: int) -> None:
+    """One run at `size` px with `iterations` iterations (start size 0: no coarse-to-fine)."""
+    page.locator("#size").fill(str(size))
+    page.get_by_text("More", exact=True).click()
+    page.locator("#start-size").fill("0")
+    page.locator("#iterations").fill(str(iterations))
+
+
+def preview_sources(page: Page, wanted: int, timeout: float) -> list[str]:
+    """The preview image's src, each new value once, until `wanted` different ones have been shown."""
+    preview = page.get_by_alt_text("Preview")
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while len(seen) < wanted:
+        assert time.monotonic() < deadline, f"the preview changed only {len(seen)} times: {seen}"
+        src = preview.get_attribute("src")
+        if src and (not seen or src != seen[-1]):
+            seen.append(src)
+        page.wait_for_timeout(50)
+    return seen
+
+
+def test_paint_watch_the_preview_stop_and_download(page_on: Page, images):
+    page = page_on
+    page.get_by_label("Photo", exact=True).set_input_files(images / "tubingen.jpg")
+    expect(page.locator("#photo-name")).to_have_text("tubingen.jpg (1024×768)")
+    page.get_by_label("Painting", exact=True).set_input_files(images / "starry_night.jpg")
+    expect(page.locator("#paintings li")).to_have_count(1)
+    choose_settings(page, size=64, iterations=2000)  # stopped long before the end
+    page.get_by_role("button", name="Paint", exact=True).click()
+
+    sources = preview_sources(page, wanted=3, timeout=ENGINE_TIMEOUT / 1000)  # the first, then two changes
+    assert all("/preview?v=" in src for src in sources)
+    expect(page.locator("#status-text")).to_contain_text("64×48 px")
+    expect(page.locator("#plot polyline")).to_have_count(3)  # total, style, content (no tv term)
+
+    page.get_by_role("button", name="Stop", exact=True).click()
+    expect(page.locator("#badge")).to_have_text("Stopped", timeout=ENGINE_TIMEOUT)
+    expect(page.get_by_role("button", name="Resume", exact=True)).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download", exact=True).click()
+    with Image.open(download.value.path()) as png:
+        assert png.format == "PNG" and png.size == (64, 48)
+        png.verify()
+    settings_url = page.get_by_role("link", name="settings (JSON)").evaluate("link => link.href")
+    settings = page.request.get(settings_url).json()
+    assert settings["studio"]["state"] == "stopped" and 0 < settings["iterations_done"] < 2000
+    card = page.locator("#gallery .card").first
+    expect(card).to_contain_text("tubingen.jpg × starry_night.jpg")
+
+    page.locator("#size").fill("256")  # the gallery puts a result's settings back into the form
+    card.get_by_role("button", name="Restore the settings").click()
+    expect(page.locator("#size")).to_have_value("64")
+    expect(page.locator("#iterations")).to_have_value("2000")
+    expect(page.locator("#photo-name")).to_have_text("tubingen.jpg (1024×768)")
+
+
+def test_a_text_file_as_the_photo_shows_the_error_on_the_page(page_on: Page):
+    page = page_on
+    photo = page.get_by_label("Photo", exact=True)
+    photo.set_input_files(files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a photo\n" * 50}])
+    expect(page.get_by_role("alert")).to_have_text("'notes.txt' is not an image file painterly can read")
+    photo.set_input_files(files=[{"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * 3_000_000}])
+    expect(page.get_by_role("alert")).to_contain_text("over the studio's upload limit of 2.0 MB (--max-upload-mb)")
+    expect(page.locator("#photo-chosen")).to_be_hidden()  # nothing was taken
+    page.get_by_role("button", name="Paint", exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text("Choose a photo first (upload, drop, or an example).")
+
+
+def test_a_second_job_waits_in_the_queue_and_a_reload_reattaches(page_on: Page):
+    page = page_on
+    page.get_by_role("button", name="example village").click()
+    page.get_by_role("button", name="example swirls").click()
+    expect(page.locator("#paintings li")).to_have_count(1)
+    choose_settings(page, size=64, iterations=5000)
+    paint = page.get_by_role("button", name="Paint", exact=True)
+    paint.click()
+    expect(page.locator("#badge")).to_have_text("Painting")
+    paint.click()
+    expect(page.locator("#badge")).to_have_text("Queued")
+    expect(page.locator("#status-text")).to_have_text("waiting: 1 job ahead in the queue")
+    expect(page.locator("#queue li")).to_have_count(2)
+
+    page.reload()  # the page finds its job again (kept by id in localStorage) with its inputs
+    expect(page.locator("#badge")).to_have_text("Queued")
+    expect(page.locator("#status-text")).to_have_text("waiting: 1 job ahead in the queue")
+    expect(page.locator("#photo-name")).to_have_text("village.jpg (384×288)")
+
+    page.get_by_role("button", name="Stop", exact=True).click()  # a waiting job is cancelled
+    expect(page.locator("#badge")).to_have_text("Cancelled")
