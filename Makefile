@@ -8,7 +8,7 @@ EXAMPLES := src/painterly/examples
 $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet "$(TORCH)"
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+	$(VENV)/bin/pip install --quiet -e '.[test]'  # every extra: studio, video, cluster, formats; browser-test tools
 	touch $@
 
 install: $(VENV)/.installed
@@ -19,6 +19,7 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(VENV)/bin/lint-imports  # the layers stay one-way (pyproject.toml [tool.importlinter])
 	$(VENV)/bin/pytest -q
 
 .PHONY: install demo test

@@ -14,6 +14,8 @@ INITS = ("content", "noise", "style")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "float32", "bfloat16")
 MAX_SIZE = 16384
+# style_weight = 10 ** (low + strength * (high - low)): strength 0 -> 1 (the photo barely moves), 1 -> 1000.
+STRENGTH_LOG_RANGE = (0.0, 3.0)
 # Step sizes that suit each optimiser in [0, 1] pixel units (L-BFGS scales its own steps; 1 is its natural lr).
 DEFAULT_LR = {"lbfgs": 1.0, "adam": 0.02}
 
@@ -33,7 +35,9 @@ class StyleConfig:
     mask: str | None = None  # image whose colours assign each style a region (painterly.masks); None = everywhere
     mask_colors: tuple[str, ...] | None = None  # one per style; None = white, black, red, ... in style order
     content_weight: float = 1.0
-    style_weight: float = 30.0
+    # How strongly the painting shows, 0 (the photo) to 1 (mostly the painting); see `style_term_weight`.
+    strength: float = 0.5
+    style_weight: float | None = None  # experts: the style term's weight itself; overrides strength when given
     tv_weight: float = 0.0
     init: str = "content"  # content | noise | style | path to an image
     noise_ratio: float = 0.0  # start from (1 - r) * init + r * uniform noise, as in the seed notebooks
@@ -62,6 +66,19 @@ class StyleConfig:
 
     def __post_init__(self) -> None:
         self.validate()
+
+    @property
+    def style_term_weight(self) -> float:
+        """The weight of the style term: `style_weight` when given, else the strength's weight,
+        10 ** (STRENGTH_LOG_RANGE[0] + strength * (STRENGTH_LOG_RANGE[1] - STRENGTH_LOG_RANGE[0])).
+
+        A log scale because the balance of the two normalised terms moves by factors, not by steps: each 0.1 of
+        strength multiplies the style weight by the same ratio. Why strength means the same at every size: the
+        schedule forms the picture at one working size whatever the output size (docs/controls.md, Strength)."""
+        if self.style_weight is not None:
+            return self.style_weight
+        low, high = STRENGTH_LOG_RANGE
+        return 10 ** (low + self.strength * (high - low))
 
     @property
     def learning_rate(self) -> float:
@@ -103,8 +120,13 @@ class StyleConfig:
                 raise PainterlyError("style blend weights must not all be zero")
         _integer("seed", self.seed, 0, 2**63 - 1)
         _number("style_scale", self.style_scale, positive=True)
-        for name in ("content_weight", "style_weight", "tv_weight"):
+        for name in ("content_weight", "tv_weight"):
             _number(name, getattr(self, name))
+        if self.style_weight is not None:
+            _number("style_weight", self.style_weight)
+        _number("strength", self.strength)
+        if self.strength > 1:
+            raise PainterlyError(f"strength must be between 0 and 1, got {self.strength}")
         if self.lr is not None:
             _number("lr", self.lr, positive=True)
         if self.max_memory_gb is not None:

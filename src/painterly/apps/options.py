@@ -75,6 +75,12 @@ def add_config_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("image")
     g.add_argument("--size", type=int, default=DEFAULTS.size, help="longest edge of the output, in pixels")
     g.add_argument(
+        "--strength",
+        type=float,
+        default=DEFAULTS.strength,
+        help="how strongly the painting shows, 0 (the photo) to 1; means the same at every --size",
+    )
+    g.add_argument(
         "--style-scale",
         type=float,
         default=DEFAULTS.style_scale,
@@ -133,8 +139,9 @@ def add_config_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--style-weight",
         type=float,
-        default=DEFAULTS.style_weight,
-        help="weight of the style term (relative Gram error, averaged over style layers)",
+        default=None,
+        help="experts: weight of the style term (relative Gram error, averaged over style layers); overrides "
+        "--strength [from --strength]",
     )
     g.add_argument(
         "--tv-weight",

@@ -177,7 +177,7 @@ class TileObjective:
                     )
         losses = {
             "content": config.content_weight * content_term,
-            "style": config.style_weight * style_term,
+            "style": config.style_term_weight * style_term,
             "tv": config.tv_weight * self.share * tv_loss(image) if config.tv_weight else zero,  # a mean's share
         }
         losses["total"] = losses["content"] + losses["style"] + losses["tv"]

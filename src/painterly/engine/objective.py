@@ -84,7 +84,7 @@ def make_objective(
                 style_term = style_term + area * layer_weights[name] * relative_squared_error(gram, target)
         losses = {
             "content": config.content_weight * content_term,
-            "style": config.style_weight * style_term,
+            "style": config.style_term_weight * style_term,
             "tv": config.tv_weight * tv_loss(image) if config.tv_weight else zero,
         }
         if temporal is not None:

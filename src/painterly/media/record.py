@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from ..engine.optimize import Progress
 from ..errors import PainterlyError
 from .images import write_atomically
 from .sheets import caption
+
+if TYPE_CHECKING:  # media sits below the engine: it reads a Progress it is given, never imports the engine
+    from ..engine.optimize import Progress
 
 DEFAULT_FRAMES = 20  # frames of a --gif when no --save-every says when to take them
 FRAME_MS = 120  # how long each frame shows
