@@ -1,0 +1,231 @@
+"""`painterly video`: real clips made with PyAV (benchmarks/make_clip.py), real VGG-19 weights, 64 px, a few
+iterations a frame. Timing, rate, audio, rotation, odd sizes, resume and bad input through the real front-end; the
+occlusion mask of Ruder et al. on synthetic flows whose answer is known."""
+
+from __future__ import annotations
+
+import importlib.util
+import signal
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+av = pytest.importorskip("av")
+pytest.importorskip("cv2")
+
+from painterly.apps import cli  # noqa: E402
+from painterly.engine.temporal import occlusion_mask, optical_flow, warp  # noqa: E402
+from painterly.media.video import frame_path, probe, read_frames  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+FAST = ["--size", "64", "--iterations", "2", "--frame-iterations", "1", "--precision", "float32", "--quiet"]
+
+
+def _load_make_clip():
+    spec = importlib.util.spec_from_file_location("make_clip", ROOT / "benchmarks" / "make_clip.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_clip = _load_make_clip()
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory, images):
+    """Tiny clips, each with a sine-tone AAC track: NTSC rate, portrait with rotation metadata, odd size, VFR."""
+    folder = tmp_path_factory.mktemp("clips")
+    photo = Image.open(images / "tubingen.jpg").convert("RGB")
+    return {
+        "ntsc": make_clip.write_clip(folder / "ntsc.mp4", make_clip.scene(photo, 5, (64, 36)), Fraction(30000, 1001)),
+        "rotated": make_clip.write_clip(folder / "rotated.mp4", [make_clip.arrow((48, 64))] * 3, rotation=90),
+        "odd": make_clip.write_clip(folder / "odd.mp4", make_clip.scene(photo, 3, (67, 45))),
+        "vfr": make_clip.write_clip(
+            folder / "vfr.mp4", make_clip.scene(photo, 3, (64, 36)), Fraction(25), times=[0, 0.04, 0.3]
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def ntsc_run(clips, style, tmp_path_factory):
+    """The NTSC clip painted without interruption, its stylised frames kept: (video, frames folder)."""
+    folder = tmp_path_factory.mktemp("ntsc_run")
+    out, frames = folder / "out.mp4", folder / "frames"
+    assert video(clips["ntsc"], "--style", style, "-o", out, "--frames-out", frames, *FAST) == 0
+    return out, frames
+
+
+@pytest.fixture(scope="module")
+def style(images, tmp_path_factory):
+    path = tmp_path_factory.mktemp("style") / "style.png"
+    Image.open(images / "starry_night.jpg").convert("RGB").resize((64, 51)).save(path)
+    return path
+
+
+def video(*args) -> int:
+    return cli.main(["video", *map(str, args)])
+
+
+def stream_facts(path: Path) -> dict:
+    """What must survive painting: rate, time base, every frame's time, duration, and the audio packets' bytes
+    and times."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        times = [frame.pts * stream.time_base for frame in container.decode(stream)]
+        rate, duration = stream.average_rate, stream.duration * stream.time_base
+    with av.open(str(path)) as container:
+        audio = container.streams.audio[0]
+        packets = [(p.pts * p.time_base, p.dts * p.time_base, bytes(p)) for p in container.demux(audio) if p.size]
+    return {"rate": rate, "times": times, "duration": duration, "packets": packets}
+
+
+def test_frames_rate_duration_and_audio_packets_are_kept(clips, ntsc_run):
+    out, frames = ntsc_run
+    source, result = stream_facts(clips["ntsc"]), stream_facts(out)
+    assert result["rate"] == Fraction(30000, 1001) == source["rate"]
+    assert len(result["times"]) == len(source["times"]) == 5
+    assert result["times"] == source["times"]  # exact Fractions: every timestamp kept
+    assert abs(result["duration"] - source["duration"]) < 1e-3
+    assert result["packets"] == source["packets"]  # remuxed: same bytes at the same times, priming packet too
+    assert len(source["packets"]) > 5
+    assert len(list(frames.glob("frame_*.png"))) == 5  # --frames-out keeps them
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+def test_work_folder_goes_when_the_video_is_done(clips, style, tmp_path):
+    out = tmp_path / "vfr_out.mp4"
+    assert video(clips["vfr"], "--style", style, "-o", out, *FAST) == 0
+    assert [float(t) for t in stream_facts(out)["times"]] == pytest.approx([0, 0.04, 0.3])  # VFR times kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vfr_out.mp4"]  # no OUT.frames/, no temporary file
+
+
+def test_rotated_input_comes_out_upright(clips, style, tmp_path):
+    assert probe(clips["rotated"]).rotation == 90  # stored landscape, shown portrait
+    out = tmp_path / "upright.mp4"
+    assert video(clips["rotated"], "--style", style, "-o", out, *FAST) == 0
+    with av.open(str(out)) as container:
+        frame = next(container.decode(video=0))
+        assert frame.rotation == 0  # turned in the pixels, so no player needs the matrix
+        image = frame.to_ndarray(format="rgb24").astype(float)
+    height, width = image.shape[:2]
+    assert (width, height) == (48, 64)
+    quadrants = [image[:32, :24].mean(), image[:32, 24:].mean(), image[32:48, :24].mean(), image[32:48, 24:].mean()]
+    assert np.argmax(quadrants) == 0  # the white block is top-left, as drawn upright
+    bottom, top = image[-8:], image[:8]
+    assert bottom[..., 0].mean() - bottom[..., 1].mean() > 60  # the red bar runs along the bottom
+    assert abs(top[..., 0].mean() - top[..., 1].mean()) < 40
+
+
+def test_odd_sized_input_gives_an_even_video(clips, style, tmp_path):
+    out = tmp_path / "odd_out.mp4"
+    frames = tmp_path / "odd_frames"
+    assert video(clips["odd"], "--style", style, "-o", out, "--frames-out", frames, *FAST) == 0
+    info = probe(out)
+    assert (info.width, info.height) == (64, 42)  # 67x45 scaled to 64 px is 64x43; H.264 4:2:0 needs even
+    assert len(list(read_frames(info))) == 3
+    assert [p.name for p in sorted(frames.glob("frame_*.png"))] == [frame_path(frames, i).name for i in range(3)]
+
+
+def test_folder_of_numbered_frames(style, tmp_path, images):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    photo = Image.open(images / "tubingen.jpg").convert("RGB")
+    for i, array in enumerate(make_clip.scene(photo, 2, (64, 48))):
+        Image.fromarray(array).save(folder / f"img{i + 9}.png")  # 9, 10: numeric, not alphabetical, order
+    out = tmp_path / "from_folder.mp4"
+    assert video(folder, "--style", style, "-o", out, "--fps", "12", *FAST) == 0
+    info = probe(out)
+    assert (info.frame_rate, info.frames, info.audio) == (12, 2, False)
+
+
+def test_resume_after_ctrl_c_paints_the_same_frames(clips, ntsc_run, style, tmp_path, monkeypatch):
+    import painterly.apps.video as front
+
+    whole_video, whole = ntsc_run
+    resumed = tmp_path / "resumed"
+
+    save_frame = front.save_frame
+
+    def save_then_interrupt(folder, index, image):  # a real SIGINT, delivered after the second frame is saved
+        path = save_frame(folder, index, image)
+        if index == 1:
+            signal.raise_signal(signal.SIGINT)
+        return path
+
+    monkeypatch.setattr(front, "save_frame", save_then_interrupt)
+    args = [clips["ntsc"], "--style", style, "-o", tmp_path / "b.mp4", "--frames-out", resumed, *FAST]
+    assert video(*args) == 130
+    assert sorted(p.name for p in resumed.glob("frame_*.png")) == ["frame_000001.png", "frame_000002.png"]
+    assert not (tmp_path / "b.mp4").exists()  # no half-written video
+    monkeypatch.setattr(front, "save_frame", save_frame)
+    assert video(*args) == 2  # without --resume the frames there are not thrown away
+    assert video(*args, "--resume") == 0
+    for index in range(5):
+        a = np.asarray(Image.open(frame_path(whole, index)))
+        b = np.asarray(Image.open(frame_path(resumed, index)))
+        assert np.array_equal(a, b), f"frame {index + 1} differs after resuming"
+    assert stream_facts(tmp_path / "b.mp4")["times"] == stream_facts(whole_video)["times"]
+
+
+def test_not_a_video_is_one_line_and_status_2(tmp_path, style, capsys):
+    text = tmp_path / "notes.mp4"
+    text.write_text("this is not a video\n")
+    image = tmp_path / "photo.png"
+    Image.new("RGB", (32, 32), "blue").save(image)
+    silent = tmp_path / "tone.m4a"
+    with av.open(str(silent), "w", format="mp4") as container:  # audio only: no video stream
+        stream = container.add_stream("aac", rate=44100)
+        chunk = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+        chunk.sample_rate, chunk.pts = 44100, 0
+        container.mux(stream.encode(chunk))
+        container.mux(stream.encode())
+    for path, words in ((text, "not a video"), (image, "is an image"), (silent, "no video stream")):
+        capsys.readouterr()
+        assert video(path, "--style", style, "-o", tmp_path / "out.mp4", *FAST) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("painterly: error:") and words in err, err
+    assert not (tmp_path / "out.mp4").exists()
+
+
+# ---------------------------------------------------------------------------------------- flow and occlusion
+
+
+def test_consistent_translation_is_trusted_except_off_frame():
+    h, w = 20, 30
+    flow = np.zeros((h, w, 2), np.float32)
+    flow[..., 0] = 3.0  # every pixel of A is 3 px to the right in B
+    reverse = -flow
+    c = occlusion_mask(flow, reverse)
+    assert c.dtype == np.float32 and c.shape == (h, w)
+    assert (c[:, : w - 3] == 1).all()  # p + 3 still inside the picture
+    assert (c[:, w - 3 :] == 0).all()  # p + 3 beyond the right edge: off-frame
+
+
+def test_inconsistent_flow_is_not_trusted():
+    flow = np.zeros((20, 30, 2), np.float32)
+    flow[..., 1] = 2.0
+    c = occlusion_mask(flow, flow.copy())  # the way back points further on: |w~ + w^|^2 = 16 > 0.01*8 + 0.5
+    assert (c == 0).all()
+    slight = occlusion_mask(flow, -flow + 0.3)  # |w~ + w^|^2 = 0.18 < 0.01*(8.1) + 0.5: within tolerance
+    assert (slight[:-3] == 1).all()
+
+
+def test_motion_boundary_is_not_trusted():
+    flow = np.zeros((20, 30, 2), np.float32)
+    flow[:, 15:, 0] = -2.0  # the right half moves left: a motion boundary at column 15
+    c = occlusion_mask(flow, -flow)
+    assert (c[:, 14:16] == 0).all()  # |grad u|^2 = 1 > 0.01 * 4 + 0.002 on either side of the step
+    assert (c[:, 3:12] == 1).all() and (c[:, 18:] == 1).all()
+
+
+def test_flow_and_warp_follow_a_shift(images):
+    photo = np.asarray(Image.open(images / "tubingen.jpg").convert("RGB").resize((96, 72)), np.float32) / 255
+    moved = np.roll(photo, (2, 4), axis=(0, 1))  # B = A moved 4 px right, 2 px down
+    flow = optical_flow(photo, moved)
+    assert np.median(flow[10:-10, 10:-10, 0]) == pytest.approx(4, abs=0.25)
+    assert np.median(flow[10:-10, 10:-10, 1]) == pytest.approx(2, abs=0.25)
+    back = warp(moved, np.broadcast_to(np.array([4, 2], np.float32), flow.shape).copy())
+    assert np.abs(back - photo)[5:-5, 5:-5].max() < 1e-5  # B sampled at p + (4, 2) is A
