@@ -265,7 +265,7 @@ class Results:
                 earlier = job.previous
                 figures = {
                     "size": earlier["batch"].get("size"),
-                    "iterations": earlier.get("iterations_done"),
+                    "iterations_done": earlier.get("iterations_done"),
                     "losses": earlier.get("last_losses"),
                     "worker": earlier["batch"].get("worker", ""),
                 }
@@ -289,7 +289,7 @@ class Results:
             "seconds": round(float(figures.get("seconds") or 0.0), 2),
             "width": size[0],
             "height": size[1],
-            "iterations": figures.get("iterations") if figures.get("iterations") is not None else "",
+            "iterations": figures.get("iterations_done", ""),  # done by the end of this run
             "resumed_from": job.done_iterations if job.state == "partial" else 0,
             **{name: round(losses[name], 6) if name in losses else "" for name in ("content", "style", "tv", "total")},
             "worker": figures.get("worker", ""),
@@ -443,6 +443,7 @@ class BatchProgress:
 
     def done(self, job: Job, row: dict, answer: dict) -> None:
         self.finished += 1
+        self.current = None
         if row["status"] == "done":
             self.painted += 1
             self.painted_seconds += float(answer.get("seconds") or 0.0)

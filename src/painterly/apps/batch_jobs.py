@@ -131,8 +131,9 @@ def read_pairs(path: Path) -> list[tuple[Path, Painting]]:
         raise PainterlyError(f"--pairs file '{path}' does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PainterlyError(f"cannot read --pairs file '{path}': {exc}") from None
-    rows = list(csv.DictReader(text.splitlines()))
-    columns = {name.strip().lower(): name for name in (rows[0].keys() if rows else []) if name}
+    reader = csv.DictReader(text.splitlines())
+    columns = {name.strip().lower(): name for name in reader.fieldnames or [] if name}
+    rows = list(reader)
     if "photo" not in columns or "painting" not in columns:
         raise PainterlyError(f"--pairs file '{path}' needs a header row with the columns photo,painting")
     pairs = []

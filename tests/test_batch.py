@@ -1,0 +1,225 @@
+"""`painterly batch` run as a user runs it: a real process, the real weights, real photos at 64 px (a few
+iterations), a folder with a broken file in it, reruns into the same folder, a pairs CSV and Ctrl-C."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from painterly.apps.batch_jobs import Painting, plan_jobs, read_pairs
+from painterly.config import StyleConfig
+from painterly.errors import PainterlyError
+
+QUICK = ("--size", "64", "--start-size", "0", "--iterations", "4", "--worker-threads", "2")
+PHOTOS = ("tubingen", "brad_pitt", "hoovertowernight")
+
+
+def painterly(*args, **kwargs):
+    return subprocess.run(
+        [sys.executable, "-m", "painterly", "batch", *map(str, args)],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "COLUMNS": "200"}, **kwargs,
+    )  # fmt: skip
+
+
+def report(folder: Path) -> dict[str, dict]:
+    """batch.csv by photo file name."""
+    with open(folder / "batch.csv", newline="") as f:
+        return {Path(row["photo"]).name: row for row in csv.DictReader(f)}
+
+
+def stamps(folder: Path) -> dict[str, tuple[int, bytes]]:
+    """Each result's modification time and bytes: what 'skipped' must leave alone."""
+    return {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(folder.glob("*__*.*"))}
+
+
+@pytest.fixture
+def workspace(images, tmp_path):
+    """photos/: three small photos and a broken file with an image's name; a small painting beside them."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in PHOTOS:
+        Image.open(images / f"{name}.jpg").convert("RGB").resize((64, 48)).save(photos / f"{name}.jpg")
+    (photos / "broken.jpg").write_bytes(b"this is not a JPEG" * 20)
+    (photos / "notes.txt").write_text("not an image: a folder scan leaves it out")
+    Image.open(images / "starry_night.jpg").convert("RGB").resize((64, 50)).save(tmp_path / "starry.png")
+    return tmp_path
+
+
+def test_folder_with_a_broken_file_then_rerun_skips_then_redoes_only_what_is_missing(workspace):
+    photos, out = workspace / "photos", workspace / "out"
+    command = (photos, "--style", workspace / "starry.png", "-o", out, *QUICK)
+
+    start = time.perf_counter()
+    first = painterly(*command)
+    first_seconds = time.perf_counter() - start
+    assert first.returncode == 1, first.stderr
+    rows = report(out)
+    assert {name: row["status"] for name, row in rows.items()} == {
+        "tubingen.jpg": "done",
+        "brad_pitt.jpg": "done",
+        "hoovertowernight.jpg": "done",
+        "broken.jpg": "failed",
+    }
+    assert "broken.jpg" in rows["broken.jpg"]["reason"] and "\n" not in rows["broken.jpg"]["reason"]
+    for name in PHOTOS:
+        result = out / f"{name}__starry.png"
+        assert Image.open(result).size == (64, 48)
+        settings = json.loads((out / f"{name}__starry.json").read_text())
+        assert settings["batch"]["complete"] is True and settings["iterations_done"] == 4
+        assert settings["config"]["size"] == 64 and settings["content"].endswith(f"{name}.jpg")
+        assert rows[f"{name}.jpg"]["output"] == str(result) and float(rows[f"{name}.jpg"]["total"]) > 0
+    summary = first.stderr.strip().splitlines()[-1]
+    assert "3 done, 0 skipped, 1 failed of 4 jobs" in summary, first.stderr
+    data = json.loads((out / "batch.json").read_text())
+    assert data["summary"] == {"done": 3, "skipped": 0, "failed": 1, "stopped": 0, "pending": 0}
+    assert [job["engine"] for job in data["jobs"] if job["status"] == "done"].count("new") == 1  # one painter
+    before = stamps(out)
+
+    start = time.perf_counter()
+    second = painterly(*command)
+    second_seconds = time.perf_counter() - start
+    assert second.returncode == 1, second.stderr  # the broken file is tried again, and fails again
+    assert {name: row["status"] for name, row in report(out).items() if name != "broken.jpg"} == {
+        name + ".jpg": "skipped" for name in PHOTOS
+    }
+    assert stamps(out) == before
+    print(f"first run {first_seconds:.1f} s, rerun {second_seconds:.1f} s")
+    assert second_seconds < first_seconds / 5, (first_seconds, second_seconds)
+
+    (out / "brad_pitt__starry.png").unlink()
+    third = painterly(*command)
+    assert third.returncode == 1, third.stderr
+    statuses = {name: row["status"] for name, row in report(out).items()}
+    assert statuses == {
+        "tubingen.jpg": "skipped",
+        "brad_pitt.jpg": "done",
+        "hoovertowernight.jpg": "skipped",
+        "broken.jpg": "failed",
+    }
+    after = stamps(out)
+    assert {k: v for k, v in after.items() if not k.startswith("brad_pitt")} == {
+        k: v for k, v in before.items() if not k.startswith("brad_pitt")
+    }
+    assert after["brad_pitt__starry.png"][1] == before["brad_pitt__starry.png"][1]  # same settings, same bytes
+
+    # Other settings into the same folder: new names with the settings' hash; the first results stay as they were.
+    one = (photos / "tubingen.jpg", "--style", workspace / "starry.png", "-o", out, *QUICK, "--tv-weight", 1)
+    changed = painterly(*one)
+    assert changed.returncode == 0, changed.stderr
+    hashed = sorted(p.name for p in out.glob("tubingen__starry-*.png"))
+    assert len(hashed) == 1 and len(hashed[0]) == len("tubingen__starry-12345678.png"), hashed
+    settings = json.loads((out / hashed[0].replace(".png", ".json")).read_text())
+    assert settings["config"]["tv_weight"] == 1.0 and hashed[0][-12:-4] == settings["batch"]["settings"]
+    assert stamps(out)["tubingen__starry.png"] == before["tubingen__starry.png"]
+    again = painterly(*one)
+    assert again.returncode == 0 and report(out)["tubingen.jpg"]["status"] == "skipped", again.stderr
+
+
+def test_pairs_csv_and_a_style_set(workspace):
+    (workspace / "pairs.csv").write_text(
+        "photo,painting,note\nphotos/tubingen.jpg,starry.png,first\nphotos/brad_pitt.jpg,starry.png:0.5+starry.png:0.5,x\n"
+    )
+    out = workspace / "out"
+    result = painterly("--pairs", workspace / "pairs.csv", "-o", out, *QUICK, "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # --quiet: nothing but errors
+    assert sorted(p.name for p in out.glob("*.png")) == ["brad_pitt__starry+starry.png", "tubingen__starry.png"]
+    settings = json.loads((out / "brad_pitt__starry+starry.json").read_text())
+    assert settings["config"]["style_blend"] == [0.5, 0.5] and len(settings["style"]) == 2
+
+
+def test_ctrl_c_keeps_the_best_state_and_the_rerun_continues_it(workspace):
+    out = workspace / "out"
+    command = [sys.executable, "-m", "painterly", "batch", workspace / "photos" / "brad_pitt.jpg"]
+    command += [workspace / "photos" / "tubingen.jpg", "-s", workspace / "starry.png", "-o", out]
+    command += ["--size", "48", "--start-size", "0", "--iterations", "12", "--print-every", "1"]
+    process = subprocess.Popen(list(map(str, command)), stderr=subprocess.PIPE, text=True)
+    try:
+        for line in process.stderr:  # the first job's second iteration: it is under way
+            if "2/12" in line:
+                break
+        process.send_signal(signal.SIGINT)
+        rest = process.stderr.read()
+        assert process.wait(timeout=120) == 130, rest
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert "interrupted; run the same command again to continue" in rest
+    rows = report(out)
+    assert rows["brad_pitt.jpg"]["status"] == "stopped" and rows["tubingen.jpg"]["status"] == "pending"
+    partial = json.loads((out / "brad_pitt__starry.json").read_text())
+    stopped_at = partial["iterations_done"]
+    assert partial["batch"]["complete"] is False and 2 <= stopped_at < 12
+    assert (out / "brad_pitt__starry.partial.png").is_file() and not (out / "brad_pitt__starry.png").exists()
+
+    rerun = subprocess.run(list(map(str, command)), capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    rows = report(out)
+    assert rows["brad_pitt.jpg"]["status"] == "done" and int(rows["brad_pitt.jpg"]["resumed_from"]) == stopped_at
+    assert rows["brad_pitt.jpg"]["iterations"] == "12" and rows["tubingen.jpg"]["status"] == "done"
+    assert not (out / "brad_pitt__starry.partial.png").exists()
+    assert json.loads((out / "brad_pitt__starry.json").read_text())["batch"]["complete"] is True
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["no-input", "no-style", "missing-style", "broken-style", "outdir-is-file", "missing-input", "pairs-and-input"],
+)
+def test_bad_command_lines_are_one_line_errors(workspace, case):
+    photos, style = workspace / "photos", workspace / "starry.png"
+    (workspace / "file.txt").write_text("x")
+    args = {
+        "no-input": ("--style", style, "-o", workspace / "o"),
+        "no-style": (photos, "-o", workspace / "o"),
+        "missing-style": (photos, "--style", workspace / "nope.jpg", "-o", workspace / "o"),
+        "broken-style": (photos, "--style", photos / "broken.jpg", "-o", workspace / "o"),
+        "outdir-is-file": (photos, "--style", style, "-o", workspace / "file.txt"),
+        "missing-input": (workspace / "nothing", "--style", style, "-o", workspace / "o"),
+        "pairs-and-input": (photos, "--pairs", workspace / "p.csv", "-o", workspace / "o"),
+    }[case]
+    result = painterly(*args)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("painterly: error: "), result.stderr
+    assert not (workspace / "o").exists()  # nothing created by a command that was refused
+
+
+def test_names_of_photos_that_share_a_stem_do_not_collide(tmp_path):
+    """Two photos called x.jpg in different folders, and a file in OUTDIR that is not ours: every job gets its own
+    name, and nothing that is not a result of ours is ever replaced. (No painting happens here.)"""
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.jpg").write_bytes(folder.encode())
+    (tmp_path / "p.png").write_bytes(b"p")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "other__p.png").write_bytes(b"someone else's")
+    (tmp_path / "other.jpg").write_bytes(b"o")
+    painting = Painting((tmp_path / "p.png",))
+    pairs = [
+        (tmp_path / "a" / "x.jpg", painting),
+        (tmp_path / "b" / "x.jpg", painting),
+        (tmp_path / "other.jpg", painting),
+    ]
+    jobs = plan_jobs(pairs, lambda p: StyleConfig(size=64), out, {})
+    names = [job.name for job in jobs]
+    assert len(set(names)) == 3 and names[0].startswith("x-") and names[1].startswith("x-")
+    assert names[2].startswith("other__p-") and all(job.state == "new" for job in jobs)
+
+
+def test_pairs_csv_errors(tmp_path):
+    (tmp_path / "bad.csv").write_text("image,style\na.jpg,b.jpg\n")
+    with pytest.raises(PainterlyError, match="columns photo,painting"):
+        read_pairs(tmp_path / "bad.csv")
+    (tmp_path / "empty.csv").write_text("photo,painting\n")
+    with pytest.raises(PainterlyError, match="no rows"):
+        read_pairs(tmp_path / "empty.csv")
