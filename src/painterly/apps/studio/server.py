@@ -29,6 +29,7 @@ from dataclasses import fields
 from importlib import resources
 from pathlib import Path
 
+from ... import config as config_module
 from ...config import INITS, PRECISIONS, StyleConfig
 from ...errors import PainterlyError
 from ..options import Parser
@@ -336,6 +337,7 @@ def build_app(store: Store, max_upload_bytes: int, hosts: set[str], queue: JobQu
         return JSONResponse(
             {
                 "max_upload_bytes": max_upload_bytes,
+                "strength_log_range": getattr(config_module, "STRENGTH_LOG_RANGE", None),
                 "defaults": defaults,
                 "choices": choices,
                 "examples": [{"name": n, "kind": k} for n, k in EXAMPLES.items()],

@@ -149,7 +149,6 @@ function thumbUrl(record) {
 function renderInputs() {
   const photo = studio.photo;
   $("photo-chosen").hidden = !photo;
-  $("photo-hint").textContent = photo ? "Drop another photo, or" : "Drop a photo here, or";
   if (photo) {
     $("photo-thumb").src = thumbUrl(photo);
     $("photo-name").textContent = `${photo.name} (${photo.width}×${photo.height})`;
@@ -170,7 +169,7 @@ function renderInputs() {
     });
     list.append(el("li", {}, el("img", { src: thumbUrl(painting), alt: "" }), el("span", { class: "name", text: painting.name }), weight, remove));
   });
-  $("painting-hint").textContent = studio.paintings.length ? "Add another painting to blend, or" : "Drop one or more paintings here, or";
+  $("painting-hint").textContent = studio.paintings.length ? "or drop more to blend" : "or drop one or more here";
   $("blend-note").hidden = !blending;
   $("mask-chosen").hidden = !studio.mask;
   if (studio.mask) {
@@ -258,7 +257,14 @@ function syncDerived() {
   const weight = Number($("style-weight").value);
   if (weight > 0) $("style-weight-range").value = String(Math.log10(weight));
   $("style-scale-out").textContent = `${Number($("style-scale").value).toFixed(2)}×`;
-  if (strengthMode()) $("strength-out").textContent = Number($("strength").value).toFixed(2);
+  if (strengthMode()) {
+    const s = Number($("strength").value), [low, high] = studio.strengthRange || [0, 3];
+    const implied = Math.pow(10, low + s * (high - low));
+    const own = $("style-weight").value.trim();
+    $("strength-out").textContent = own
+      ? `${s.toFixed(2)} (overridden: style weight ${own})`
+      : `${s.toFixed(2)} (style weight ${implied >= 10 ? implied.toFixed(0) : implied.toPrecision(2)})`;
+  }
   const pair = [Number($("start-iterations").value), Number($("iterations").value)];
   const preset = Object.entries(PRESETS).find(([, v]) => v[0] === pair[0] && v[1] === pair[1]);
   $("quality").value = preset ? preset[0] : "custom";
@@ -315,6 +321,8 @@ function applyFieldMode() {
     $("strength").dataset.field = "strength";
     $("more-style-weight").hidden = false;
     $("more-style-weight").append($("style-weight-row"));
+    $("style-weight-range").hidden = true;
+    $("style-weight-row").querySelector("small").textContent = "(empty = from strength; a number overrides it)";
   }
   $("style-weight").dataset.field = "style_weight";
 }
@@ -585,7 +593,7 @@ function settingsLine(entry) {
   const d = studio.defaults;
   const get = (k) => (k in s ? s[k] : d[k]);
   const parts = [];
-  if (strengthMode()) parts.push(`strength ${get("strength")}`);
+  if (strengthMode() && get("style_weight") == null) parts.push(`strength ${get("strength")}`);
   else parts.push(`style weight ${get("style_weight")}`);
   parts.push(`brush ${get("style_scale")}×`);
   if (get("preserve_colors") !== "none") parts.push(`colours: ${get("preserve_colors")}`);
@@ -693,6 +701,7 @@ async function start() {
   studio.defaults = state.defaults;
   studio.choices = state.choices;
   studio.maxUpload = state.max_upload_bytes;
+  studio.strengthRange = state.strength_log_range;
   fillChoices(state.choices);
   applyFieldMode();
   fillForm({});
