@@ -305,3 +305,14 @@ def test_results_survive_a_restart(tmp_path):
         assert status == 400 and "only a stopped result can be resumed" in body["error"]
     finally:
         server.stop()
+
+
+def test_without_the_extra_the_command_says_what_to_install(tmp_path):
+    hide_starlette = (
+        "import sys; sys.modules['starlette'] = None; from painterly.apps.cli import main; "
+        f"sys.exit(main(['studio', '--no-browser', '--out', {str(tmp_path)!r}]))"
+    )
+    result = subprocess.run([sys.executable, "-c", hide_starlette], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2
+    hint = "painterly studio needs the studio extra: pip install 'painterly[studio]'"
+    assert result.stderr == f"painterly: error: {hint}\n"

@@ -15,6 +15,7 @@ Safe by default, because a local server is reachable by every web page the user 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import json
 import logging
@@ -30,8 +31,9 @@ from importlib import resources
 from pathlib import Path
 
 from ... import config as config_module
-from ...config import INITS, PRECISIONS, StyleConfig
+from ...config import COLOR_MODES, DEVICES, INITS, OPTIMIZERS, PRECISIONS, StyleConfig
 from ...errors import PainterlyError
+from ...layers import LAYER_NAMES, POOLINGS
 from ..options import Parser
 from .jobs import Job, JobQueue
 from .store import EXAMPLES, KINDS, Store, checked_id, default_folder, display_name, new_id
@@ -280,7 +282,7 @@ class Hub:
         event.set()
 
 
-def build_app(store: Store, max_upload_bytes: int, hosts: set[str], queue: JobQueue | None = None):
+def build_app(store: Store, max_upload_bytes: int, hosts: set[str]):
     """The studio's ASGI app (Starlette, wrapped in Guard). Starlette is imported here, not at module level."""
     try:
         from starlette.applications import Starlette
@@ -289,14 +291,10 @@ def build_app(store: Store, max_upload_bytes: int, hosts: set[str], queue: JobQu
         from starlette.routing import Route
     except ImportError:
         raise PainterlyError(EXTRA_HINT) from None
-    import contextlib
-
     from starlette.concurrency import run_in_threadpool
 
     hub = Hub()
-    queue = queue or JobQueue(store, notify=hub.notify)
-    if queue.notify is not hub.notify:
-        queue.notify = hub.notify
+    queue = JobQueue(store, notify=hub.notify)
     static = {name: (resources.files(__package__) / "static" / name).read_bytes() for name in STATIC}
     closing = threading.Event()
 
@@ -323,17 +321,15 @@ def build_app(store: Store, max_upload_bytes: int, hosts: set[str], queue: JobQu
 
     async def state(request: Request) -> Response:
         defaults = {k: v for k, v in StyleConfig().to_dict().items() if k not in SERVER_ONLY}
-        choices = {"precision": list(PRECISIONS), "init": list(INITS)}
-        from ...config import COLOR_MODES, DEVICES, OPTIMIZERS
-        from ...layers import LAYER_NAMES, POOLINGS
-
-        choices.update(
-            preserve_colors=list(COLOR_MODES),
-            device=list(DEVICES),
-            optimizer=list(OPTIMIZERS),
-            pooling=list(POOLINGS),
-            layers=list(LAYER_NAMES),
-        )
+        choices = {
+            "precision": list(PRECISIONS),
+            "init": list(INITS),
+            "preserve_colors": list(COLOR_MODES),
+            "device": list(DEVICES),
+            "optimizer": list(OPTIMIZERS),
+            "pooling": list(POOLINGS),
+            "layers": list(LAYER_NAMES),
+        }
         return JSONResponse(
             {
                 "max_upload_bytes": max_upload_bytes,
@@ -429,7 +425,10 @@ def build_app(store: Store, max_upload_bytes: int, hosts: set[str], queue: JobQu
         return JSONResponse(record) if record else not_found()
 
     async def upload_image(request: Request) -> Response:
-        path = store.upload_path(request.path_params["id"], thumb=request.path_params["what"] == "thumb")
+        what = request.path_params["what"]
+        if what not in ("image", "thumb"):
+            return not_found()
+        path = store.upload_path(request.path_params["id"], thumb=what == "thumb")
         return FileResponse(path) if path else not_found()
 
     async def list_jobs(request: Request) -> Response:
