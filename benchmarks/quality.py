@@ -12,12 +12,13 @@ alone (edge-map correlation at 128 px, MS-SSIM at 256 px), style from the result
 256 px, a colour-distribution distance at 128 px), and a motif check (invented coarse edges). Writes
 benchmarks/QUALITY.md (after every result, so a long run can be read while it goes) and a contact sheet.
 
-Examples:
-  .venv/bin/python benchmarks/quality.py --list
-  .venv/bin/python benchmarks/quality.py --pairs 1-6 --sizes 256 --pastiche            # default vs pastiche-300
-  .venv/bin/python benchmarks/quality.py --sizes 256,512,1024 --pastiche \\
-      --compare sw10:style_weight=10 --compare two:content_layers=conv4_2,conv5_2,start_size=256
-  .venv/bin/python benchmarks/quality.py --set style_weight=10 --label sw10 --sizes 512
+Examples (the cache makes each cost only what is new):
+  .venv/bin/python benchmarks/quality.py --list                                    # the pairs, numbered
+  .venv/bin/python benchmarks/quality.py --sizes 256,512,1024 --pastiche 256:1-6/512:1-3    # issue 11's matrix
+  .venv/bin/python benchmarks/quality.py --pairs 1-6 --sizes 256 --compare sw10:style_weight=10 \\
+      --compare deep:content_layers=conv4_2,conv5_2,start_size=256                 # candidates beside the default
+  .venv/bin/python benchmarks/quality.py --set style_weight=10 --label sw10 --sizes 512     # one other config
+  .venv/bin/python benchmarks/quality.py --sizes 256,512 --pastiche --cached-only  # rewrite the report, run nothing
 """
 
 from __future__ import annotations
@@ -573,10 +574,10 @@ def make_sheet(
             r = results.get((c.folder, p.name, size))
             if r and not r.error:
                 s = r.scores
-                text = f"edge {s['edge']:.2f} ssim {s['ssim']:.2f} gram {s['gram']:.2g} col {s['colour']:.0f} "
-                text += f"inv {s['invented']:.2f}"
+                structure = f"edge {s['edge']:.2f}  ssim {s['ssim']:.2f}  inv {s['invented']:.2f}"
+                style = f"gram {s['gram']:.2g}  colour {s['colour']:.1f}  {r.wall:.0f} s"
                 with Image.open(r.image) as image:
-                    row.append(caption(fitted(image), text))
+                    row.append(caption(caption(fitted(image), structure), style))
                 any_result = True
             else:
                 row.append(caption(Image.new("RGB", (cell, cell // 2), "lightgrey"), "not run"))
@@ -612,6 +613,23 @@ def select_pairs(text: str | None) -> list[Pair]:
     return list(dict.fromkeys(chosen))
 
 
+def parse_plan(text: str) -> dict[int, set[str]] | None:
+    """--pastiche's optional SIZE:PAIRS/SIZE:PAIRS: where to run the (slow) peer; None = everywhere."""
+    if text == "all":
+        return None
+    plan: dict[int, set[str]] = {}
+    for group in (g for g in text.split("/") if g.strip()):
+        size, sep, chosen = group.partition(":")
+        if not sep or not size.strip().isdigit():
+            raise SystemExit(f"quality.py: --pastiche wants SIZE:PAIRS/SIZE:PAIRS (e.g. 256:1-6/512:1-3), got {text!r}")
+        plan.setdefault(int(size), set()).update(p.name for p in select_pairs(chosen))
+    return plan
+
+
+def wanted(plan: dict[int, set[str]] | None, pair: Pair, size: int) -> bool:
+    return plan is None or pair.name in plan.get(size, set())
+
+
 def parse_compare(text: str) -> Configuration:
     label, sep, rest = text.partition(":")
     if not sep or not re.fullmatch(r"[A-Za-z0-9_.+]+", label):
@@ -633,12 +651,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--compare", action="append", default=[], metavar="LABEL:KEY=VALUE,...",
                         help="another configuration as more columns (repeatable)")  # fmt: skip
     parser.add_argument("--no-main", action="store_true", help="run only the --compare configurations (and pastiche)")
-    parser.add_argument("--pastiche", action="store_true", help=f"also run pastiche-{PASTICHE_STEPS}, the peer")
+    parser.add_argument(
+        "--pastiche",
+        nargs="?",
+        const="all",
+        metavar="SIZE:PAIRS/...",
+        help=f"also run pastiche-{PASTICHE_STEPS}, the peer: on every pair and size, or only where listed, e.g. "
+        "256:1-6/512:1-3 (pairs as in --pairs)",
+    )
     parser.add_argument("--out", type=Path, default=BENCH / "out" / "quality", help="cache folder")
     parser.add_argument("--report", type=Path, default=BENCH / "QUALITY.md")
     parser.add_argument("--sheet", type=Path, default=BENCH / "quality_sheet.jpg", help="contact sheet (.jpg/.png)")
     parser.add_argument("--sheet-size", type=int, help="which size the sheet shows (default 512 if run, else largest)")
-    parser.add_argument("--sheet-cell", type=int, default=384, help="longest edge of a picture on the sheet (px)")
+    parser.add_argument(
+        "--sheet-cell", type=int, default=384, help="longest edge of a picture on the sheet, at most --sheet-size (px)"
+    )
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads (default: all cores)")
     parser.add_argument("--fresh", action="store_true", help="rerun painterly results made by other source")
     parser.add_argument("--cached-only", action="store_true", help="run nothing: report what the cache holds")
@@ -659,6 +686,7 @@ def main(argv: list[str] | None = None) -> None:
         overrides = parse_assignments(args.set)
         configurations.append(Configuration(args.label or ("default" if not overrides else "set"), overrides))
     configurations += [parse_compare(text) for text in args.compare]
+    pastiche_plan = parse_plan(args.pastiche) if args.pastiche else None
     if args.pastiche:
         configurations.append(Configuration(f"pastiche-{PASTICHE_STEPS}", pastiche=True))
     if len({c.label for c in configurations}) != len(configurations):
@@ -677,7 +705,8 @@ def main(argv: list[str] | None = None) -> None:
     def write(final: bool) -> None:
         sheet = None
         if final:
-            image = make_sheet(configurations, pairs, sheet_size, results, evaluation, args.sheet_cell)
+            cell = min(args.sheet_cell, sheet_size)  # results are shown at most at their own size
+            image = make_sheet(configurations, pairs, sheet_size, results, evaluation, cell)
             if image is not None:
                 sheet = args.sheet
                 sheet.parent.mkdir(parents=True, exist_ok=True)
@@ -691,6 +720,8 @@ def main(argv: list[str] | None = None) -> None:
     for size in sizes:
         for p in pairs:
             for c in configurations:
+                if c.pastiche and not wanted(pastiche_plan, p, size):
+                    continue
                 r = evaluation.result(c, p, size)
                 results[(c.folder, p.name, size)] = r
                 if not r.error:

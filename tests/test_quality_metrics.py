@@ -165,3 +165,42 @@ def test_gram_distance_with_the_real_weights(scorer, images):
     assert scorer.distance(photo, painting, key="starry") == to_photo  # the cached painting gives the same
     crop = painting.crop((0, 0, painting.width // 2, painting.height))  # half of the same painting
     assert 0 < scorer.distance(crop, painting) < to_photo
+
+
+def test_quality_settings_are_parsed_by_each_fields_type():
+    import quality
+
+    parsed = quality.parse_assignments(
+        "content_layers=conv4_2,conv5_2,style_weight=10,mask=none,start_size=256".split(",")
+    )
+    assert parsed == {"content_layers": ("conv4_2", "conv5_2"), "style_weight": 10.0, "mask": None, "start_size": 256}
+    assert isinstance(parsed["style_weight"], float) and isinstance(parsed["start_size"], int)
+    with pytest.raises(SystemExit, match="unknown StyleConfig field"):
+        quality.parse_assignments(["no_such_knob=1"])
+    with pytest.raises(SystemExit, match="not a int"):
+        quality.parse_assignments(["start_size=big"])
+
+
+def test_quality_cache_folder_follows_every_setting_but_the_size():
+    import quality
+
+    default = quality.Configuration("default")
+    assert default.folder == quality.Configuration("default", {}).folder
+    assert default.config(256).to_dict() | {"size": 1024} == default.config(1024).to_dict()
+    other = quality.Configuration("default", {"seed": default.config(256).seed + 1})
+    assert other.folder != default.folder and other.folder.startswith("default-")
+
+
+def test_quality_pairs_and_pastiche_plan():
+    import quality
+
+    assert len(quality.PAIRS) >= 12
+    assert len({p.name for p in quality.PAIRS}) == len(quality.PAIRS)
+    assert [p.name for p in quality.select_pairs("2-3,1,bridge-nocturne")] == [
+        quality.PAIRS[1].name,
+        quality.PAIRS[2].name,
+        quality.PAIRS[0].name,
+    ]
+    plan = quality.parse_plan("256:1-6/512:1-3")
+    assert quality.wanted(plan, quality.PAIRS[5], 256) and not quality.wanted(plan, quality.PAIRS[5], 512)
+    assert quality.wanted(quality.parse_plan("all"), quality.PAIRS[13], 1024)
