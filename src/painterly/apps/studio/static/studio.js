@@ -32,12 +32,13 @@ const studio = {
 // ---------- small helpers
 
 function duration(seconds) {
+  // non-breaking spaces: "8 min 31 s" never splits across lines
   if (seconds == null || !isFinite(seconds)) return "";
   seconds = Math.round(seconds);
-  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 60) return `${seconds}\u00a0s`;
   const m = Math.floor(seconds / 60), s = seconds % 60;
-  if (m < 60) return `${m} min ${String(s).padStart(2, "0")} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
+  if (m < 60) return `${m}\u00a0min ${String(s).padStart(2, "0")}\u00a0s`.replace(" ", "\u00a0");
+  return `${Math.floor(m / 60)}\u00a0h ${String(m % 60).padStart(2, "0")}\u00a0min`.replace(" ", "\u00a0");
 }
 
 function megabytes(bytes) {
