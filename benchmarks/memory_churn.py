@@ -71,11 +71,12 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=6)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--precision", choices=("float32", "bfloat16"), default="float32")
+    parser.add_argument("--variants", default="default,thp,mallopt", help="comma-separated, from: default,thp,mallopt")
     args = parser.parse_args()
     print(f"{args.passes} passes at {args.size}x{args.size * 3 // 4}, {args.precision}, {args.threads} threads\n")
     print("| allocator | wall (s) | user (s) | system (s) | system share | minor faults | peak RSS (GB) |")
     print("|---|---|---|---|---|---|---|")
-    for variant in ("default", "thp", "mallopt"):
+    for variant in args.variants.split(","):
         r = run(variant, args.size, args.passes, args.threads, args.precision)
         print(
             f"| {variant} | {r['wall']:.1f} | {r['user']:.1f} | {r['sys']:.1f} | {r['sys'] / r['wall']:.0%} | "

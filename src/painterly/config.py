@@ -44,10 +44,12 @@ class StyleConfig:
     optimizer: str = "lbfgs"
     lr: float | None = None  # None = the optimiser's default (DEFAULT_LR)
     # Coarse to fine: the run starts at a longest edge of start_size and doubles up to `size`, upsampling the
-    # result of each size to start the next. 0 (or any start_size >= size) is one run at `size`, as in the paper.
-    start_size: int = 128
-    start_iterations: int = 150  # at the first size, where most of the style forms and iterations are cheap
-    iterations: int = 50  # at every later size (at the only size of a one-size run)
+    # result of each size to start the next. 0 is one run at `size`, as in the paper. Not below 256: at 128 px
+    # conv4_1 and conv5_1 see nearly the whole picture, and their Gram matrices paste the painting's layout
+    # (its moons, its figures) over the photo's (benchmarks/QUALITY.md).
+    start_size: int = 256
+    start_iterations: int = 100  # at the first size (from start_size up), where the picture forms
+    iterations: int = 30  # at every later size (and in a one-size run or an output below start_size)
     # High resolution: sizes whose longest edge exceeds tile_size are refined in overlapping tiles of at most
     # tile_size px (painterly.tiles), so memory follows the tile. 0 = never tile.
     tile_size: int = 1024

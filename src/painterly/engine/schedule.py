@@ -63,6 +63,11 @@ class Stage:
 def schedule(config: StyleConfig, width: int, height: int) -> list[Stage]:
     """The stages of a run: `start_iterations` at the first size, `iterations` at each later one.
 
+    The first size is where the picture forms, so it gets `start_iterations` whenever it is at least
+    `start_size`: every output from `start_size` up forms the same way at the same working size, which is what
+    makes a strength mean the same at every output size. An output smaller than `start_size` (a preview) and a
+    one-size run (`start_size` 0) get `iterations`.
+
     Sizes above `tile_size` are refined in tiles, and there each doubling of the size halves the iterations:
     a pass costs four times the last size's, and by then the picture's structure is settled, so these passes
     only sharpen detail. A one-size run keeps its full count.
@@ -70,7 +75,8 @@ def schedule(config: StyleConfig, width: int, height: int) -> list[Stage]:
     sizes = scale_sizes(config, width, height)
     stages = []
     for i, (w, h) in enumerate(sizes):
-        n = config.start_iterations if i == 0 and len(sizes) > 1 else config.iterations
+        forms = i == 0 and config.start_size and max(w, h) >= config.start_size
+        n = config.start_iterations if forms else config.iterations
         if not config.tile_size or max(w, h) <= config.tile_size:
             stages.append(Stage(w, h, n))
             continue
