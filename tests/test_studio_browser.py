@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import base64
 import time
 
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from test_studio_server import Studio
+from test_studio_server import EXAMPLES, Studio
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -109,16 +110,27 @@ def test_paint_watch_the_preview_stop_and_download(page_on: Page, images):
     expect(page.locator("#photo-name")).to_have_text("tubingen.jpg (1024×768)")
 
 
-def test_a_text_file_as_the_photo_shows_the_error_on_the_page(page_on: Page):
+DROP = """([id, name, base64]) => {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const data = new DataTransfer();
+  data.items.add(new File([bytes], name, {type: "image/jpeg"}));
+  document.getElementById(id).dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true}));
+}"""
+
+
+def test_a_dropped_photo_is_taken_and_a_text_file_shows_its_error_on_the_page(page_on: Page):
     page = page_on
+    village = base64.b64encode((EXAMPLES / "village.jpg").read_bytes()).decode()
+    page.evaluate(DROP, ["photo-drop", "dropped.jpg", village])  # a file dropped on the Photo box is taken
+    expect(page.locator("#photo-name")).to_have_text("dropped.jpg (384×288)")
     photo = page.get_by_label("Photo", exact=True)
     photo.set_input_files(files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a photo\n" * 50}])
     expect(page.get_by_role("alert")).to_have_text("'notes.txt' is not an image file painterly can read")
     photo.set_input_files(files=[{"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * 3_000_000}])
     expect(page.get_by_role("alert")).to_contain_text("over the studio's upload limit of 2.0 MB (--max-upload-mb)")
-    expect(page.locator("#photo-chosen")).to_be_hidden()  # nothing was taken
+    expect(page.locator("#photo-name")).to_have_text("dropped.jpg (384×288)")  # the bad files changed nothing
     page.get_by_role("button", name="Paint", exact=True).click()
-    expect(page.get_by_role("alert")).to_have_text("Choose a photo first (upload, drop, or an example).")
+    expect(page.get_by_role("alert")).to_have_text("Choose at least one painting.")
 
 
 def test_a_second_job_waits_in_the_queue_and_a_reload_reattaches(page_on: Page):

@@ -31,6 +31,7 @@ class Studio:
 
     def __init__(self, folder: Path, *args: str) -> None:
         self.folder = folder
+        self.stderr: str | None = None
         self.process = subprocess.Popen(
             [sys.executable, "-m", "painterly", "studio", "--no-browser", "--port", "0", "--out", str(folder), *args],
             stdout=subprocess.PIPE,
@@ -39,12 +40,12 @@ class Studio:
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         line = self.process.stdout.readline()  # "painterly studio: http://127.0.0.1:PORT/ (...)"
-        found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        found = re.search(r"http://([0-9.]+):(\d+)/", line)
         if not found:
             self.stop()
-            raise AssertionError(f"the studio did not start: {line!r} {self.process.stderr.read()}")
-        self.port = int(found[1])
-        self.host = f"127.0.0.1:{self.port}"
+            raise AssertionError(f"the studio did not start: {line!r} {self.stderr}")
+        self.address, self.port = found[1], int(found[2])
+        self.host = f"{self.address}:{self.port}"
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             try:
@@ -59,7 +60,7 @@ class Studio:
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None, timeout=60):
         """(status, headers, body) of one request, with exactly the headers given (Host defaults to ours)."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        connection = http.client.HTTPConnection(self.address, self.port, timeout=timeout)
         try:
             connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
             headers = {"Host": self.host, **(headers or {})}
@@ -103,15 +104,16 @@ class Studio:
         raise AssertionError(f"job {job_id} did not reach {states}: {job}")
 
     def stop(self) -> None:
+        """SIGTERM, then wait (reading what it printed into self.stderr); killed if it takes over a minute."""
+        if self.stderr is not None:
+            return
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        for stream in (self.process.stdout, self.process.stderr):
-            stream.close()
+        try:
+            _, self.stderr = self.process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, self.stderr = self.process.communicate()
 
 
 def multipart(fields: dict, file: tuple[str, str, bytes]) -> tuple[bytes, str]:
@@ -316,3 +318,14 @@ def test_without_the_extra_the_command_says_what_to_install(tmp_path):
     assert result.returncode == 2
     hint = "painterly studio needs the studio extra: pip install 'painterly[studio]'"
     assert result.stderr == f"painterly: error: {hint}\n"
+
+
+def test_another_host_prints_a_warning_and_is_its_own_host_header(tmp_path):
+    server = Studio(tmp_path, "--host", "127.0.0.2")  # loopback still, but not the default: warned all the same
+    try:
+        assert server.request("GET", "/api/state")[0] == 200  # Host: 127.0.0.2:PORT
+        assert server.request("GET", "/api/state", headers={"Host": f"localhost:{server.port}"})[0] == 200
+        assert server.request("GET", "/api/state", headers={"Host": f"192.168.1.9:{server.port}"})[0] == 400
+    finally:
+        server.stop()
+    assert "painterly: warning: --host 127.0.0.2 makes the studio reachable from other machines" in server.stderr
