@@ -97,7 +97,6 @@ class Job:
     sizes: list = field(default_factory=list)  # [iteration, width, height] where each size began
     preview: bytes | None = None
     preview_version: int = 0
-    preview_times: list = field(default_factory=list)  # monotonic time of each preview, for the measurement
     has_result: bool = False
 
     def record(self, progress: Progress) -> bool:
@@ -151,18 +150,18 @@ class Job:
             "request": self.request,
         }
 
-    def settings(self, last_losses: dict | None) -> dict:
+    def settings(self, state: str, output: Path, last_losses: dict | None) -> dict:
         """The result's settings file: the CLI's format (so `painterly --resume` reads it) plus the studio's."""
         return {
             "painterly": __version__,
             "content": str(self.photo),
             "style": [str(p) for p in self.paintings],
-            "output": "",  # filled in by the queue with the result's path
+            "output": str(output),
             "config": self.config.to_dict(),
             "iterations_done": self.iteration if self.iteration else self.config.done_iterations,
             "last_losses": last_losses,
             "studio": {
-                "state": self.state,
+                "state": state,
                 "request": self.request,
                 "names": self.names,
                 "iterations": self.iterations,
@@ -307,7 +306,6 @@ class JobQueue:
             if new_size or now - clock["preview"] >= PREVIEW_EVERY:
                 job.preview = _jpeg(progress.image())
                 job.preview_version += 1
-                job.preview_times.append(now)
                 clock["preview"] = clock["publish"] = now
                 self._publish(job)
             elif now - clock["publish"] >= PUBLISH_EVERY:
@@ -328,9 +326,7 @@ class JobQueue:
         done = bool(last) and last[0].iteration >= last[0].iterations
         state = "stopped" if job.stop_requested and not done else "done"
         job.finished = time.time()
-        settings = job.settings(last[0].losses if last else None)
-        settings["output"] = str(self.store.result_image_path(job.id))
-        settings["studio"]["state"] = state
+        settings = job.settings(state, self.store.result_image_path(job.id), last[0].losses if last else None)
         try:
             self.store.save_result(job.id, image, settings)
         except PainterlyError as exc:

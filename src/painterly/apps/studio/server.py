@@ -296,7 +296,6 @@ def build_app(store: Store, max_upload_bytes: int, hosts: set[str]):
     hub = Hub()
     queue = JobQueue(store, notify=hub.notify)
     static = {name: (resources.files(__package__) / "static" / name).read_bytes() for name in STATIC}
-    closing = threading.Event()
 
     def error(message: str, status: int = 400) -> JSONResponse:
         return JSONResponse({"error": message}, status_code=status)
@@ -474,7 +473,7 @@ def build_app(store: Store, max_upload_bytes: int, hosts: set[str]):
         async def stream():
             seen: dict[str, int] = {}
             yield "retry: 1000\n\n"
-            while not closing.is_set():
+            while True:  # ends when the page goes (Starlette cancels it) or the server stops
                 wake = hub.event  # taken before reading, so a change after the read wakes this loop
                 for summary in queue.summaries(since=seen):
                     seen[summary["id"]] = summary["version"]
@@ -527,9 +526,7 @@ def build_app(store: Store, max_upload_bytes: int, hosts: set[str]):
     async def lifespan(app):
         hub.start()
         yield
-        closing.set()
-        hub.notify()
-        await run_in_threadpool(queue.close)
+        await run_in_threadpool(queue.close)  # the running job stops as Stop does: its best image is saved
 
     routes = [
         Route("/", index),
@@ -552,9 +549,7 @@ def build_app(store: Store, max_upload_bytes: int, hosts: set[str]):
         Route("/api/results/{id}.json", result_file(".json")),
         Route("/api/results/{id}/thumb", result_file(".thumb.jpg")),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.queue, app.state.store = queue, store
-    return Guard(app, hosts)
+    return Guard(Starlette(routes=routes, lifespan=lifespan), hosts)
 
 
 def _listen(host: str, port: int) -> socket.socket:
