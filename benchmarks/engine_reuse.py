@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -45,7 +46,8 @@ def make_photos() -> list[Path]:
 
 
 def run_arm(arm: str, args: argparse.Namespace) -> dict:
-    """One arm, in this process: seconds of set-up and of each photo."""
+    """One arm, in this process: seconds of set-up and of each photo, wall-clock and CPU (the CPU seconds of this
+    process, all threads: on a machine shared with other work they move far less than the wall-clock)."""
     import torch
 
     from painterly import Painter, StyleConfig, stylize
@@ -56,27 +58,30 @@ def run_arm(arm: str, args: argparse.Namespace) -> dict:
     photos = make_photos()
     folder = OUT / arm
     folder.mkdir(parents=True, exist_ok=True)
-    seconds = []
-    start = time.perf_counter()
+    seconds, cpu = [], []
+    start, start_cpu = time.perf_counter(), time.process_time()
+    setup = setup_cpu = 0.0
+    precision = None  # each stylize builds its own Painter, which decides the same way as the one below
     if arm == "painter":
         painter = Painter(PAINTING, config, model=load_model(config))
-        setup = time.perf_counter() - start
+        setup, setup_cpu = time.perf_counter() - start, time.process_time() - start_cpu
         precision = painter.precision
-        for photo in photos:
-            t = time.perf_counter()
+    for photo in photos:
+        t, c = time.perf_counter(), time.process_time()
+        if arm == "painter":
             painter.paint(photo).save(folder / photo.name)
-            seconds.append(time.perf_counter() - t)
-    else:
-        setup, precision = 0.0, None  # each stylize builds its own Painter, which decides the same way
-        for photo in photos:
-            t = time.perf_counter()
+        else:
             stylize(photo, PAINTING, config).save(folder / photo.name)
-            seconds.append(time.perf_counter() - t)
+        seconds.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
     return {
         "arm": arm,
         "setup": setup,
+        "setup_cpu": setup_cpu,
         "photos": seconds,
+        "photos_cpu": cpu,
         "total": time.perf_counter() - start,
+        "total_cpu": time.process_time() - start_cpu,
         "threads": torch.get_num_threads(),
         "precision": precision,
     }
@@ -88,16 +93,23 @@ def run_cli_arm(args: argparse.Namespace) -> dict:
     folder = OUT / "cli"
     folder.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "OMP_NUM_THREADS": str(args.threads)}
-    seconds = []
+    seconds, cpu = [], []
     start = time.perf_counter()
     for photo in photos:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), _children_cpu()
         command = [sys.executable, "-m", "painterly", str(photo), "--style", str(PAINTING), "-o"]
         command += [str(folder / photo.name), "--overwrite", "--quiet", "--size", str(args.size)]
         command += ["--start-iterations", str(args.start_iterations), "--iterations", str(args.iterations)]
         subprocess.run(command, check=True, env=env)
         seconds.append(time.perf_counter() - t)
-    return {"arm": "cli", "setup": 0.0, "photos": seconds, "total": time.perf_counter() - start}
+        cpu.append(_children_cpu() - c)
+    total = time.perf_counter() - start
+    return {"arm": "cli", "setup": 0.0, "setup_cpu": 0.0, "photos": seconds, "photos_cpu": cpu, "total": total}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -116,15 +128,17 @@ def main() -> None:
     passed = sys.argv[1:]
     results = {}
     for arm in ("painter", "stylize"):
-        t = time.perf_counter()
+        t, children = time.perf_counter(), _children_cpu()
         command = [sys.executable, __file__, *passed, "--arm", arm]
         out = subprocess.run(command, capture_output=True, text=True, check=True)
         results[arm] = json.loads(out.stdout.strip().splitlines()[-1])
         results[arm]["process"] = time.perf_counter() - t
+        results[arm]["process_cpu"] = _children_cpu() - children
         print(f"{arm}: {results[arm]['total']:.1f} s", file=sys.stderr)
     if not args.no_cli:
         results["cli"] = run_cli_arm(args)
         results["cli"]["process"] = results["cli"]["total"]
+        results["cli"]["process_cpu"] = sum(results["cli"]["photos_cpu"])
         print(f"cli: {results['cli']['total']:.1f} s", file=sys.stderr)
     same = all(
         (OUT / "painter" / p.name).read_bytes() == (OUT / "stylize" / p.name).read_bytes() for p in make_photos()
@@ -135,7 +149,10 @@ def main() -> None:
         f"first size then {args.iterations} per size, torch {results['painter']['threads']} threads, precision "
         f"{results['painter']['precision']}; load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}\n"
     )
-    print("| arm | whole process (s) | set-up (s) | first photo (s) | later photos, mean (s) | 8 photos (s) |")
+    print(
+        "| arm | whole run, wall (s) | whole run, CPU (s) | set-up, wall / CPU (s) | first photo, wall / CPU (s) | "
+        "later photos, mean wall / CPU (s) |"
+    )
     print("|---|---|---|---|---|---|")
     names = {
         "painter": "one Painter, 8 `paint` calls",
@@ -144,10 +161,12 @@ def main() -> None:
     }
     for arm, r in results.items():
         later = sum(r["photos"][1:]) / (len(r["photos"]) - 1)
+        later_cpu = sum(r["photos_cpu"][1:]) / (len(r["photos_cpu"]) - 1)
         print(
-            f"| {names[arm]} | {r['process']:.1f} | {r['setup']:.1f} | {r['photos'][0]:.1f} | {later:.2f} | "
-            f"{r['total']:.1f} |"
+            f"| {names[arm]} | {r['process']:.1f} | {r['process_cpu']:.1f} | {r['setup']:.1f} / {r['setup_cpu']:.1f} | "
+            f"{r['photos'][0]:.1f} / {r['photos_cpu'][0]:.1f} | {later:.2f} / {later_cpu:.2f} |"
         )
+    print(f"\n```json\n{json.dumps(results)}\n```")
     print(f"\nPainter and stylize results byte-identical: {'yes' if same else 'NO'}")
 
 

@@ -129,7 +129,7 @@ class Plan:
             if getattr(args, name) < 0:
                 raise PainterlyError(f"--{name.replace('_', '-')} must be 0 or more")
         if args.gpu and not args.scheduler:
-            raise PainterlyError("--gpu sends jobs to a cluster's GPU workers: it needs --scheduler (here: --device)")
+            raise PainterlyError("--gpu picks a cluster's GPU workers, so it needs --scheduler (here: --device cuda)")
         if args.gpu and args.device == "cpu":
             raise PainterlyError("--gpu and --device cpu contradict each other")
         if args.pairs:
@@ -157,7 +157,7 @@ class Plan:
                 value = getattr(config, name)
                 if value and (name == "mask" or value not in INITS) and value not in self.files:
                     load_image(value)
-                    self.files[value] = Path(value).read_bytes()
+                    self.files[value] = _read(Path(value), f"--{name} file")
         if not self.folder.exists():
             try:
                 self.folder.mkdir(parents=True)
@@ -451,7 +451,8 @@ class BatchProgress:
             return
         if not self.noted and answer.get("precision"):
             self.noted = True
-            self._print(f"painterly: {answer.get('device', '')}, {answer['precision']}")
+            reason = f" ({answer['precision_reason']})" if answer.get("precision_reason") else ""
+            self._print(f"painterly: {answer.get('device', '')}, {answer['precision']}{reason}")
         figures = f"{row['width']}x{row['height']}, total loss {row['total']}" if row["status"] == "done" else ""
         what = f"{row['seconds']:.1f} s, {figures}" if figures else row["reason"]
         self._print(f"{row['status']:7} {job.name}  ({what})  {self.overall()}")

@@ -156,7 +156,8 @@ def paint_task(
         load_image(photo)  # a photo that cannot be read fails here, before a network or painter is built for it
         config = _config(task, cache, scratch)
         painter, reused = cache.painter(paintings, task.painting_names, config, keep=task.start is None)
-        figures.update(engine="reused" if reused else "new", precision=painter.precision, device=painter.device.type)
+        figures.update(engine="reused" if reused else "new", device=painter.device.type, precision=painter.precision)
+        figures.update(precision_reason=painter.precision_reason)
 
         def callback(progress: Progress) -> bool:
             last[:] = [progress]
