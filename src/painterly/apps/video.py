@@ -22,6 +22,7 @@ from typing import TextIO
 from PIL import Image
 
 from .. import __version__
+from ..config import StyleConfig
 from ..engine.optimize import Progress
 from ..engine.painter import Painter
 from ..engine.temporal import DEFAULT_FRAME_ITERATIONS, DEFAULT_TEMPORAL_WEIGHT, paint_frames
@@ -155,7 +156,7 @@ class VideoProgress:
             self.drawn = False
 
 
-def _plan(args) -> tuple[VideoInfo, list[Path], Path, Path, dict]:
+def _plan(args) -> tuple[VideoInfo, list[Path], StyleConfig, Path, Path, dict]:
     """Everything that can be wrong with the inputs and outputs, found before the network loads."""
     if not args.style:
         raise PainterlyError("at least one --style STYLE is required")
@@ -203,7 +204,7 @@ def _plan(args) -> tuple[VideoInfo, list[Path], Path, Path, dict]:
         "fps": str(info.frame_rate),
         "size": [width, height],
     }
-    return info, styles, output, work, settings
+    return info, styles, config, output, work, settings
 
 
 def _prepare_work(work: Path, settings: dict, resume: bool, overwrite: bool) -> int:
@@ -258,11 +259,9 @@ def _clear_work(work: Path, remove_folder: bool) -> None:
 
 def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
-    info, styles, output, work, settings = _plan(args)
+    info, styles, config, output, work, settings = _plan(args)
     done = _prepare_work(work, settings, args.resume, args.overwrite)
     width, height = settings["size"]
-    config = config_from_args(args, len(styles))
-    config.size = max(width, height)
     total = info.frames_between(args.start, args.end)
     if done and total is not None and done >= total:
         total = None  # an estimate below what is done: count without a total
