@@ -3,7 +3,9 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const PRESETS = { draft: [60, 20], standard: [150, 50], fine: [300, 100] };
+// Iterations presets, [at the start size, at each later size]: Standard is the engine's default, Draft half of
+// it, Fine twice (filled in from the server's defaults at start).
+const PRESETS = {};
 const SERIES = [
   ["total", "#23201b"],
   ["style", "#c0552f"],
@@ -700,6 +702,10 @@ async function start() {
     return;
   }
   studio.defaults = state.defaults;
+  const standard = [state.defaults.start_iterations, state.defaults.iterations];
+  PRESETS.draft = standard.map((n) => Math.max(1, Math.round(n / 2)));
+  PRESETS.standard = standard;
+  PRESETS.fine = standard.map((n) => n * 2);
   studio.choices = state.choices;
   studio.maxUpload = state.max_upload_bytes;
   studio.strengthRange = state.strength_log_range;
