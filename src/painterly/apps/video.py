@@ -228,7 +228,7 @@ def _prepare_work(work: Path, settings: dict, resume: bool, overwrite: bool) -> 
                 "differ); run the same command, or start again with --overwrite"
             )
         return done
-    if saved_path.is_file() or done:
+    if done:
         if not overwrite:
             raise PainterlyError(
                 f"'{work}' holds {done} frame(s) of an earlier run: pass --resume to continue it, or --overwrite "
@@ -343,6 +343,7 @@ def main(argv: Sequence[str]) -> int:
                 )
                 return 130
             if done == 0 and painted == 0:
+                _clear_work(work, remove_folder=not args.frames_out)
                 raise PainterlyError(
                     f"no frames between {args.start or 0} s and {args.end if args.end is not None else 'the end'}"
                 )
