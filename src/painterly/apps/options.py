@@ -300,6 +300,22 @@ def style_and_weight(text: str) -> tuple[Path, float | None]:
     return Path(text), None
 
 
+def styles_from_args(args: argparse.Namespace) -> list[Path]:
+    """The --style paths. Weights given as STYLE:WEIGHT become `args.style_blend`, so that config_from_args
+    sees one blend however it was written; mixing the two ways, or weighting only some styles, is an error."""
+    if not args.style:
+        raise PainterlyError("at least one --style STYLE is required")
+    parsed = [style_and_weight(text) for text in args.style]
+    styles, weights = [path for path, _ in parsed], [weight for _, weight in parsed]
+    if any(weight is not None for weight in weights):
+        if args.style_blend:
+            raise PainterlyError("give blend weights as STYLE:WEIGHT or with --style-blend, not both")
+        if None in weights:
+            raise PainterlyError("STYLE:WEIGHT needs a weight on every --style")
+        args.style_blend = tuple(weights)
+    return styles
+
+
 def config_from_args(args: argparse.Namespace, styles: int) -> StyleConfig:
     """The StyleConfig the options describe, validated; `styles` is the number of style images."""
     config = StyleConfig(**{f.name: getattr(args, f.name) for f in fields(StyleConfig) if hasattr(args, f.name)})

@@ -22,7 +22,7 @@ from ..engine.painter import Painter
 from ..errors import PainterlyError
 from ..media.images import load_alpha, save_image, write_atomically
 from ..media.record import PLOT_FORMATS, Recorder
-from .options import build_parser, check_output, config_from_args, style_and_weight
+from .options import build_parser, check_output, config_from_args, styles_from_args
 from .progress import ProgressBar
 
 
@@ -70,16 +70,7 @@ def plan_new_run(args: argparse.Namespace) -> tuple[Path, list[Path], StyleConfi
     """Content, styles, settings and output of a run from the command line."""
     if not args.content:
         raise PainterlyError("CONTENT is required (or --resume SNAPSHOT)")
-    if not args.style:
-        raise PainterlyError("at least one --style STYLE is required")
-    parsed = [style_and_weight(text) for text in args.style]
-    styles, weights = [path for path, _ in parsed], [weight for _, weight in parsed]
-    if any(weight is not None for weight in weights):
-        if args.style_blend:
-            raise PainterlyError("give blend weights as STYLE:WEIGHT or with --style-blend, not both")
-        if None in weights:
-            raise PainterlyError("STYLE:WEIGHT needs a weight on every --style")
-        args.style_blend = tuple(weights)
+    styles = styles_from_args(args)
     config = config_from_args(args, len(styles))
     content = Path(args.content)
     output = Path(args.output or f"{content.stem}_{styles[0].stem}.png")
