@@ -30,6 +30,7 @@ import json
 import os
 import platform
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -129,7 +130,15 @@ PAIRS = [
 ]
 
 SCORES = ("edge", "ssim", "gram", "colour", "invented")  # keys of a result's scores
-HIGHER_IS_BETTER = {"edge": True, "ssim": True, "gram": False, "colour": False, "invented": False, "wall": False}
+HIGHER_IS_BETTER = {
+    "edge": True,
+    "ssim": True,
+    "gram": False,
+    "colour": False,
+    "invented": False,
+    "wall": False,
+    "cpu": False,
+}
 
 
 # ---------------------------------------------------------------------------------------------------- settings
@@ -241,12 +250,14 @@ def package_version(name: str) -> str:
 
 
 def source_digest() -> str:
-    """A hash of painterly's Python source: which code made a cached result."""
+    """A hash of the painterly source a result depends on (the engine, the settings, image reading), not the
+    front-ends': which code made a cached result."""
     import painterly
 
     digest = hashlib.sha1()
     package = Path(painterly.__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
+    paths = [*package.glob("engine/**/*.py"), package / "config.py", package / "layers.py", package / "media/images.py"]
+    for path in sorted(p for p in paths if p.is_file()):
         digest.update(str(path.relative_to(package)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
@@ -265,6 +276,8 @@ class Result:
     scores: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     other_source: bool = False  # made by other painterly source than the one running now
+    cpu: float | None = None  # CPU seconds, all threads
+    load: float | None = None  # the machine's 5-minute load average when it finished
 
 
 class Evaluation:
@@ -297,7 +310,7 @@ class Evaluation:
                 return result
             folder.mkdir(parents=True, exist_ok=True)
             try:
-                wall = self.run(configuration, pair, size, image_path)
+                wall, cpu = self.run(configuration, pair, size, image_path)
             except Exception as exc:  # a failed run is a result too: reported, and the others go on
                 result.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
                 print(f"  FAILED {configuration.label} {pair.name} @{size}: {result.error}", flush=True)
@@ -306,48 +319,63 @@ class Evaluation:
                 "pair": pair.name,
                 "size": size,
                 "wall_s": wall,
+                "cpu_s": cpu,
+                "load_average": os.getloadavg(),  # 1, 5 and 15 min, at the end: how shared the machine was
                 "label": configuration.label,
                 "settings": None if configuration.pastiche else configuration.settings(),
                 "source": None if configuration.pastiche else self.source,
                 "torch_threads": self.threads,
                 "machine": machine(),
                 "made": time.strftime("%Y-%m-%d %H:%M:%S"),
+                "new": True,
             }
             stale = False
-        if record.get("metrics_version") != METRICS_VERSION:
-            record["scores"] = self.score(Image.open(image_path), pair)
+        if record.get("metrics_version") != METRICS_VERSION or "scores" not in record:
+            with Image.open(image_path) as image:
+                record["scores"] = self.score(image, pair)
             record["metrics_version"] = METRICS_VERSION
-        record_path.write_text(json.dumps(record, indent=1, default=str))
+            record["new"] = True
+        if record.pop("new", False):  # written only when changed: other runs may be reading the same cache
+            temporary = record_path.with_name(f"{record_path.name}.{os.getpid()}.partial")
+            temporary.write_text(json.dumps(record, indent=1, default=str))
+            os.replace(temporary, record_path)
         result.image, result.wall, result.scores, result.other_source = (
             image_path,
             record["wall_s"],
             record["scores"],
             stale,
         )
+        result.cpu, result.load = record.get("cpu_s"), (record.get("load_average") or [None] * 3)[1]
         return result
 
-    def run(self, configuration: Configuration, pair: Pair, size: int, output: Path) -> float:
-        """Make one result; returns its wall time in seconds (painterly: the stylize call, in this process;
-        pastiche: its whole process, start-up included, as compare.py measures it)."""
+    def run(self, configuration: Configuration, pair: Pair, size: int, output: Path) -> tuple[float, float]:
+        """Make one result; returns its wall and CPU seconds (painterly: the stylize call, in this process;
+        pastiche: its whole process, start-up included, as compare.py measures it). CPU seconds (all threads)
+        tell more than wall time on a shared machine."""
         label = f"{configuration.label} {pair.name} @{size}"
         print(f"  running {label} ...", end=" ", flush=True)
-        temporary = output.with_name(output.stem + ".partial.png")
+        temporary = output.with_name(f"{output.stem}.{os.getpid()}.partial.png")  # runs may share the cache
         start = time.perf_counter()
         if configuration.pastiche:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             command = [sys.executable, "-m", "pastiche", "--content", str(pair.photo.path)]
             command += ["--styles", str(pair.painting.path), "--output", str(temporary), "--size", str(size)]
             command += ["--num-steps", str(PASTICHE_STEPS), "--seed", "0", "--no-verbose"]
             done = subprocess.run(command, capture_output=True, text=True)
             wall = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
             if done.returncode != 0:
                 raise RuntimeError(f"pastiche exited {done.returncode}: {done.stderr.strip()[-300:]}")
         else:
+            cpu_start = time.process_time()
             image = stylize(pair.photo.path, pair.painting.path, configuration.config(size))
             wall = time.perf_counter() - start
+            cpu = time.process_time() - cpu_start
             image.save(temporary, "PNG")
         os.replace(temporary, output)  # only a finished image ever has the cache's name
-        print(f"{wall:.1f} s", flush=True)
-        return wall
+        print(f"{wall:.1f} s ({cpu:.0f} CPU s)", flush=True)
+        return wall, cpu
 
     def score(self, result: Image.Image, pair: Pair) -> dict[str, float]:
         photo, painting = self.picture(pair.photo.path), self.picture(pair.painting.path)
@@ -410,7 +438,7 @@ def git_state() -> str:
 def fmt(key: str, value: float | None) -> str:
     if value is None:
         return "-"
-    if key == "wall":
+    if key in ("wall", "cpu"):
         return f"{value:.0f}" if value >= 100 else f"{value:.1f}"
     if key == "colour":
         return f"{value:.1f}"
@@ -421,7 +449,7 @@ def worst(key: str, values: list[float]) -> float:
     return min(values) if HIGHER_IS_BETTER[key] else max(values)
 
 
-COLUMNS = ("edge", "ssim", "gram", "colour", "invented", "wall")
+COLUMNS = ("edge", "ssim", "gram", "colour", "invented", "wall", "cpu")
 HEADERS = {
     "edge": "edge ↑",
     "ssim": "MS-SSIM ↑",
@@ -429,6 +457,7 @@ HEADERS = {
     "colour": "colour ↓",
     "invented": "inv. ↓",
     "wall": "s",
+    "cpu": "CPU s",
 }
 
 
@@ -465,8 +494,9 @@ def report(
         "- **colour**: style: sliced Wasserstein-1 distance of the pixel colours in CIELAB (≈ ΔE), both at 128 px.",
         "- **inv.**: motif check: share of the result's coarse edges (128 px, blur 2 px) farther than 4 px from a "
         "photo edge as strong: what was invented (a pasted moon, a moved tower). The sheet shows what it is.",
-        "- **s**: wall seconds: painterly's stylize call in this process (weights already loaded); pastiche's whole "
-        "process, start-up included.",
+        "- **s**, **CPU s**: wall and CPU seconds (all threads): painterly's stylize call in this process (weights "
+        "already loaded); pastiche's whole process, start-up included. On a shared machine CPU seconds are the "
+        "steadier figure; the load line below says how shared it was.",
         "",
         "## Pairs and anchors",
         "",
@@ -496,10 +526,10 @@ def report(
                 if r is None or r.error:
                     cells += ["-"] * (len(COLUMNS) - 1) + [(r.error if r else "not run") or "-"]
                     continue
-                values = {**r.scores, "wall": r.wall}
+                values = {**r.scores, "wall": r.wall, "cpu": r.cpu}
                 cells += [fmt(k, values.get(k)) for k in COLUMNS]
                 if r.other_source:
-                    cells[-1] += " †"
+                    cells[-2] += " †"
                     stale_seen = True
             lines.append("| " + " | ".join(cells) + " |")
         for name, reduce in (("mean", lambda k, v: sum(v) / len(v)), ("worst", worst)):
@@ -508,11 +538,20 @@ def report(
                 done = [results[(c.folder, p.name, size)] for p in pairs if (c.folder, p.name, size) in results]
                 done = [r for r in done if not r.error]
                 for k in COLUMNS:
-                    values = [r.wall if k == "wall" else r.scores[k] for r in done]
+                    values = [
+                        v for r in done if (v := {"wall": r.wall, "cpu": r.cpu}.get(k, r.scores.get(k))) is not None
+                    ]
                     cells.append(f"**{fmt(k, reduce(k, values))}**" if values else "-")
             lines.append("| " + " | ".join(cells) + " |")
     if stale_seen:
         lines += ["", "† made by other painterly source than the current one (rerun with --fresh to redo)."]
+    loads = [r.load for r in results.values() if r.load is not None]
+    if loads:
+        lines += [
+            "",
+            f"The machine's 5-minute load average when each run ended: {min(loads):.1f} to {max(loads):.1f} "
+            f"(on {os.cpu_count()} cores); wall times above a load of the core count are stretched accordingly.",
+        ]
     lines += ["", "## Against pastiche", ""]
     peer = next((c for c in configurations if c.pastiche), None)
     if peer is None:
@@ -577,7 +616,10 @@ def make_sheet(
                 structure = f"edge {s['edge']:.2f}  ssim {s['ssim']:.2f}  inv {s['invented']:.2f}"
                 style = f"gram {s['gram']:.2g}  colour {s['colour']:.1f}  {r.wall:.0f} s"
                 with Image.open(r.image) as image:
-                    row.append(caption(caption(fitted(image), structure), style))
+                    shown = fitted(image)
+                framed = Image.new("RGB", (max(cell, shown.width), shown.height), "white")  # one caption font
+                framed.paste(shown, ((framed.width - shown.width) // 2, 0))
+                row.append(caption(caption(framed, structure), style))
                 any_result = True
             else:
                 row.append(caption(Image.new("RGB", (cell, cell // 2), "lightgrey"), "not run"))
