@@ -490,10 +490,13 @@ def report(
         "- **edge**: structure: Pearson correlation of Sobel edge maps of blurred luminance, photo and result at "
         "128 px.",
         "- **MS-SSIM**: structure: MS-SSIM (4 scales) of blurred, standardised luminance at 256 px.",
-        "- **Gram**: style: mean over conv1_1..conv5_1 of ||G(result)-G(painting)||²/||G(painting)||², both at 256 px.",
+        "- **Gram**: style: mean over conv1_1..conv5_1 of ||G(result)-G(painting)||²/||G(painting)||², both at 256 px "
+        "(max pooling, float32). It is the statistic both tools' style terms match, at their own sizes and weights: "
+        "read it beside the colour distance, which no tool optimises.",
         "- **colour**: style: sliced Wasserstein-1 distance of the pixel colours in CIELAB (≈ ΔE), both at 128 px.",
         "- **inv.**: motif check: share of the result's coarse edges (128 px, blur 2 px) farther than 4 px from a "
-        "photo edge as strong: what was invented (a pasted moon, a moved tower). The sheet shows what it is.",
+        "photo edge as strong: what was invented (a pasted moon, a moved tower). The sheet shows what it is. Blind "
+        "where the photo is busy: a moon among the bridge's chains hides among the photo's own edges.",
         "- **s**, **CPU s**: wall and CPU seconds (all threads): painterly's stylize call in this process (weights "
         "already loaded); pastiche's whole process, start-up included. On a shared machine CPU seconds are the "
         "steadier figure; the load line below says how shared it was.",

@@ -20,7 +20,11 @@ Motif check (photo against result; lower is better):
 - invented_edges: the share of the result's coarse edge mass (128 px, blur sigma 2 px, so brush texture is gone)
   that lies farther than 4 px from any comparable photo edge. A moon or figure pasted into an empty sky, or a
   tower bent away from where it stood, is coarse structure the photo does not have. It cannot tell *what* was
-  invented, only how much; the contact sheet shows what.
+  invented, only how much; the contact sheet shows what. Its blind spot: a motif painted over a busy part of the
+  photo hides among the photo's own edges (two moons among the bridge photo's chains and skyline score 0.05, about
+  what a faithful result scores; a moon and a figure in the landscape's empty sky score 0.13). Tried and dropped,
+  on the same results: a binary edge mask (worse), multi-scale blob (Laplacian) responses and coarse luminance
+  residuals (neither caught the landscape's moon and figure).
 """
 
 from __future__ import annotations
