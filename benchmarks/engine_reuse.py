@@ -104,8 +104,9 @@ def command(photo: Path, out: Path, args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--start-iterations", type=int, default=150, help="the default schedule: 150 at 128 px")
-    parser.add_argument("--iterations", type=int, default=50, help="the default schedule: then 50 at 256 px")
+    defaults = StyleConfig()
+    parser.add_argument("--start-iterations", type=int, default=defaults.start_iterations, help="the default's")
+    parser.add_argument("--iterations", type=int, default=defaults.iterations, help="the default's")
     parser.add_argument("--threads", type=int, default=1, help="1: on a busy machine 2 stall (ENGINE_REUSE.md)")
     parser.add_argument("--no-cli", action="store_true", help="leave out the 8-commands arm")
     args = parser.parse_args()
