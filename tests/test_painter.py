@@ -106,7 +106,9 @@ def test_coarse_to_fine_sizes_halve_down_to_the_start_size():
 
 def test_coarse_to_fine_runs_each_size_and_upsamples_the_result(images):
     seen = []
-    config = StyleConfig(size=128, start_size=64, start_iterations=20, iterations=5)
+    # the weights and precision of the release this margin was measured with, so the test pins the mechanism only
+    pinned = {"style_weight": 30.0, "precision": "float32"}
+    config = StyleConfig(size=128, start_size=64, start_iterations=20, iterations=5, **pinned)
     result = stylize(images / "tubingen.jpg", images / "starry_night.jpg", config, seen.append)
     assert [p.size for p in seen] == [(64, 48)] * 20 + [(128, 96)] * 5
     assert [p.iteration for p in seen] == list(range(1, 26)) and {p.iterations for p in seen} == {25}
@@ -115,7 +117,8 @@ def test_coarse_to_fine_runs_each_size_and_upsamples_the_result(images):
     assert work == sorted(work) and work[-1] == pytest.approx(1.0) and work[19] == pytest.approx(20 / (20 + 5 * 4))
     # The 128 px stage starts from the 64 px result, not from the content: its style loss starts low.
     single = []
-    stylize(images / "tubingen.jpg", images / "starry_night.jpg", StyleConfig(size=128, iterations=1), single.append)
+    one = StyleConfig(size=128, start_size=0, iterations=1, **pinned)
+    stylize(images / "tubingen.jpg", images / "starry_night.jpg", one, single.append)
     assert seen[20].losses["style"] < 0.5 * single[0].losses["style"]
 
 
