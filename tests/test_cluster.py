@@ -55,21 +55,15 @@ def cluster(tmp_path):
     client = None
     try:
         scheduler_file = tmp_path / "scheduler.json"
-        start(
-            "scheduler",
-            *("scheduler", "--host", "127.0.0.1", "--port", 0, "--no-dashboard"),
-            "--scheduler-file",
-            scheduler_file,
-        )
+        here = ("--host", "127.0.0.1", "--no-dashboard")
+        start("scheduler", "scheduler", *here, "--port", 0, "--scheduler-file", scheduler_file)
         deadline = time.monotonic() + 60
         while not scheduler_file.is_file() and time.monotonic() < deadline:
             assert processes[0].poll() is None, (logs / "scheduler.log").read_text()
             time.sleep(0.1)
         address = json.loads(scheduler_file.read_text())["address"]
         workers = [
-            start(
-                f"worker{i}", "worker", address, "--nthreads", 1, "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"
-            )
+            start(f"worker{i}", "worker", address, *here, "--nthreads", 1, "--no-nanny", "--local-directory", logs)
             for i in range(2)
         ]
         client = distributed.Client(address, timeout=30, set_as_default=False)
