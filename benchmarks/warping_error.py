@@ -73,13 +73,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--style", type=Path, help="the painting: also print each output's mean style score")
     args = parser.parse_args(argv)
     inputs = frames_of(args.input)
-    print(f"{'video':40} {'frames':>6} {'E_warp':>9}" + (f" {'style':>8}" if args.style else ""))
-    error, _ = warping_error(inputs, inputs)
-    print(f"{str(args.input) + ' (input)':40} {len(inputs):>6} {error:>9.5f}")
+    print(f"{'video':40} {'frames':>6} {'size':>9} {'E_warp':>9}" + (f" {'style':>8}" if args.style else ""))
+    sizes_done = set()
     for path in args.outputs:
         outputs = frames_of(path)
+        size = outputs[0].size
+        shown = f"{size[0]}x{size[1]}"
+        if size not in sizes_done:  # the input's own E_warp at this size: the floor set by the flow's errors
+            sizes_done.add(size)
+            resized = [frame.resize(size, Image.Resampling.LANCZOS) for frame in inputs]
+            error, _ = warping_error(resized, resized)
+            print(f"{str(args.input) + ' (input)':40} {len(inputs):>6} {shown:>9} {error:>9.5f}")
         error, _ = warping_error(inputs, outputs)
-        line = f"{str(path):40} {len(outputs):>6} {error:>9.5f}"
+        line = f"{str(path):40} {len(outputs):>6} {shown:>9} {error:>9.5f}"
         if args.style:
             line += f" {np.mean(style_scores(outputs, args.style)):>8.4f}"
         print(line, flush=True)
