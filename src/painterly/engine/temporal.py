@@ -30,7 +30,9 @@ from ..media.images import resize_longest
 from .objective import Temporal
 from .optimize import Progress
 
-# Chosen by measurement on the 48-frame test clip (benchmarks/VIDEO.md): see DEFAULTS there.
+# Chosen by measurement (benchmarks/VIDEO.md, video_sweep.py on the test clip at 128 px): weight 100 cuts the warping
+# error to a tenth of frame by frame with the style score within 2 %; heavier weights gain little and cost style. 30
+# iterations repaint what the warp blurred (15 leave the style 4 % worse; 60 are no better).
 DEFAULT_TEMPORAL_WEIGHT = 100.0
 DEFAULT_FRAME_ITERATIONS = 30
 
