@@ -119,7 +119,7 @@ def probe(path: str | os.PathLike, fps: Fraction = DEFAULT_FPS) -> VideoInfo:
             first = next(container.decode(stream), None)
             if first is None:
                 raise PainterlyError(f"{_quote(path)} has a video stream but no frame could be decoded")
-            rotation = _quarter_turns(first.rotation) * 90
+            rotation = _quarter_turns(_rotation(first, stream)) * 90
             rate = stream.average_rate or stream.guessed_rate or stream.base_rate
             if not rate:
                 raise PainterlyError(f"{_quote(path)} does not say its frame rate")
@@ -172,6 +172,18 @@ def _probe_folder(folder: Path, fps: Fraction) -> VideoInfo:
     )
 
 
+def _rotation(frame, stream) -> float | None:
+    """The frame's display-matrix rotation (degrees counter-clockwise). PyAV releases before `VideoFrame.rotation`
+    did not expose it; there FFmpeg still gave the stream a 'rotate' tag, in degrees clockwise."""
+    rotation = getattr(frame, "rotation", None)
+    if rotation is None:
+        try:
+            return -float(stream.metadata.get("rotate", 0))
+        except ValueError:
+            return None
+    return rotation
+
+
 def _quarter_turns(degrees: float | int | None) -> int:
     """Display matrices may hold any angle; like FFmpeg's autorotate, honour the nearest quarter turn."""
     if degrees is None or degrees != degrees:  # NaN for a singular matrix
@@ -213,15 +225,15 @@ def read_frames(info: VideoInfo, start: float | None = None, end: float | None =
                 if end is not None and time >= end - 1e-6:
                     break
                 last_pts = pts
-                yield Frame(index, pts, time, _upright(decoded))
+                yield Frame(index, pts, time, _upright(decoded, stream))
                 index += 1
     except av.FFmpegError as exc:
         raise PainterlyError(f"cannot decode {_quote(info.path)} at frame {index}: {_reason(exc)}") from None
 
 
-def _upright(frame) -> Image.Image:
+def _upright(frame, stream) -> Image.Image:
     array = frame.to_ndarray(format="rgb24")
-    turns = _quarter_turns(frame.rotation)
+    turns = _quarter_turns(_rotation(frame, stream))
     if turns:
         array = np.ascontiguousarray(np.rot90(array, turns))  # np.rot90 turns counter-clockwise, as does the matrix
     return Image.fromarray(array, "RGB")
