@@ -153,4 +153,4 @@ def test_a_second_job_waits_in_the_queue_and_a_reload_reattaches(page_on: Page):
     expect(page.locator("#photo-name")).to_have_text("village.jpg (384×288)")
 
     page.get_by_role("button", name="Stop", exact=True).click()  # a waiting job is cancelled
-    expect(page.locator("#badge")).to_have_text("Cancelled")
+    expect(page.locator("#badge")).to_have_text("Cancelled", timeout=ENGINE_TIMEOUT)
