@@ -41,7 +41,7 @@ from ..media.video import (
     read_frames,
     save_frame,
 )
-from .options import HelpFormatter, Parser, add_config_options, check_output, config_from_args, style_and_weight
+from .options import HelpFormatter, Parser, add_config_options, check_output, config_from_args, styles_from_args
 from .progress import _duration, describe
 from .runner import StopOnSignal
 
@@ -158,16 +158,7 @@ class VideoProgress:
 
 def _plan(args) -> tuple[VideoInfo, list[Path], StyleConfig, Path, Path, dict]:
     """Everything that can be wrong with the inputs and outputs, found before the network loads."""
-    if not args.style:
-        raise PainterlyError("at least one --style STYLE is required")
-    parsed = [style_and_weight(text) for text in args.style]
-    styles, weights = [path for path, _ in parsed], [weight for _, weight in parsed]
-    if any(weight is not None for weight in weights):
-        if args.style_blend:
-            raise PainterlyError("give blend weights as STYLE:WEIGHT or with --style-blend, not both")
-        if None in weights:
-            raise PainterlyError("STYLE:WEIGHT needs a weight on every --style")
-        args.style_blend = tuple(weights)
+    styles = styles_from_args(args)
     for style in styles:
         load_image(style)  # a bad painting fails now, not after the video was probed and the network loaded
     config = config_from_args(args, len(styles))
