@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -237,3 +238,52 @@ def test_pairs_csv_errors(tmp_path):
     (tmp_path / "empty.csv").write_text("photo,painting\n")
     with pytest.raises(PainterlyError, match="no rows"):
         read_pairs(tmp_path / "empty.csv")
+
+
+def test_a_video_is_one_job_painted_in_order_with_its_audio(workspace, capsys):
+    """A folder holding a photo and a real H.264 clip (with an AAC track) and a file that only looks like a
+    video: the clip becomes OUTDIR/clip__starry.mp4 with every frame at the input's rate and the audio packets
+    copied; the fake fails alone with one line; a rerun skips the video."""
+    av = pytest.importorskip("av")
+    pytest.importorskip("cv2")
+    import importlib.util
+    from fractions import Fraction
+
+    clip_maker = Path(__file__).parents[1] / "benchmarks" / "make_clip.py"
+    spec = importlib.util.spec_from_file_location("make_clip", clip_maker)
+    make_clip = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_clip)
+    folder = workspace / "media"
+    folder.mkdir()
+    (workspace / "photos" / "tubingen.jpg").rename(folder / "tubingen.jpg")
+    photo = Image.open(folder / "tubingen.jpg")
+    make_clip.write_clip(folder / "clip.mov", make_clip.scene(photo, 4, (64, 36)), Fraction(25))
+    (folder / "fake.mp4").write_bytes(b"not a video" * 50)
+    out = workspace / "out"
+    command = (folder, "--style", workspace / "starry.png", "-o", out, *QUICK)
+
+    status, err, _ = batch_here(capsys, *command)
+    assert status == 1, err
+    rows = report(out)
+    assert {name: row["status"] for name, row in rows.items()} == {
+        "tubingen.jpg": "done", "clip.mov": "done", "fake.mp4": "failed"
+    }  # fmt: skip
+    assert "fake.mp4" in rows["fake.mp4"]["reason"] and "\n" not in rows["fake.mp4"]["reason"]
+    result = out / "clip__starry.mp4"
+    assert rows["clip.mov"]["output"] == str(result) and not (out / "fake__starry.mp4").exists()
+    with av.open(str(result)) as container:
+        stream = container.streams.video[0]
+        frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(stream)]
+        assert stream.average_rate == Fraction(25) and stream.codec_context.name == "h264"
+    with av.open(str(result)) as container, av.open(str(folder / "clip.mov")) as source:
+        ours = [bytes(p) for p in container.demux(container.streams.audio[0]) if p.size]
+        theirs = [bytes(p) for p in source.demux(source.streams.audio[0]) if p.size]
+    assert len(frames) == 4 and frames[0].shape == (36, 64, 3) and ours == theirs
+    assert np.abs(frames[0].astype(float) - np.asarray(photo.resize((64, 36)), float)).mean() > 5  # painted
+    settings = json.loads((out / "clip__starry.json").read_text())
+    assert settings["batch"]["complete"] is True and settings["batch"]["frames"] == 4
+    before = stamps(out)
+
+    status, err, _ = batch_here(capsys, *command)
+    assert status == 1 and report(out)["clip.mov"]["status"] == "skipped", err
+    assert stamps(out)["clip__starry.mp4"] == before["clip__starry.mp4"]

@@ -65,7 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
         "continue what was stopped. See docs/batch.md for Dask clusters.",
         formatter_class=HelpFormatter,
     )
-    p.add_argument("inputs", metavar="INPUT", nargs="*", help="photos, or folders of photos")
+    p.add_argument(
+        "inputs",
+        metavar="INPUT",
+        nargs="*",
+        help="photos or videos, or folders of them; a video is one job, painted frame after frame without "
+        "flicker as `painterly video` does, into PHOTO__PAINTING.mp4",
+    )
     p.add_argument(
         "--style",
         "-s",
@@ -193,7 +199,7 @@ class Plan:
             if value in self.files:
                 files[name], names[name] = self.files[value], Path(value).name
         start = None
-        if job.state == "partial":
+        if job.state == "partial" and not job.video:
             try:
                 start = job.partial_path(self.folder).read_bytes()
                 config["done_iterations"] = job.done_iterations
@@ -210,6 +216,7 @@ class Plan:
             start=start,
             alpha=self.args.alpha == "keep",
             threads=self.args.worker_threads,
+            video=job.video,
         )
         return task, list(job.painting.paths)
 
@@ -317,6 +324,7 @@ class Results:
                 "seconds": round(float(answer.get("seconds") or 0.0), 2),
                 "worker": answer.get("worker", ""),
                 "precision": answer.get("precision", ""),
+                **({"frames": answer.get("frames")} if job.video else {}),
             },
         }
 
@@ -330,12 +338,12 @@ class Results:
                 settings = job.settings_path(self.folder)
                 _json(settings, self.settings(job, {}, complete=False))  # the name is ours before the PNG lands
                 output = job.output(self.folder)
-                write_atomically(output, lambda f: f.write(answer["png"]))
+                write_atomically(output, lambda f: f.write(answer["data"]))
                 _json(settings, self.settings(job, answer, complete=True))
                 job.partial_path(self.folder).unlink(missing_ok=True)
             elif status == "stopped":
                 output = job.partial_path(self.folder)
-                write_atomically(output, lambda f: f.write(answer["png"]))
+                write_atomically(output, lambda f: f.write(answer["data"]))
                 _json(job.settings_path(self.folder), self.settings(job, answer, complete=False))
         except PainterlyError as exc:  # e.g. a full disk: this result is lost, the batch says so
             status, answer, output = "failed", {**answer, "reason": str(exc)}, None

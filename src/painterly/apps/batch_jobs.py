@@ -23,6 +23,9 @@ from .options import style_and_weight
 
 # What a folder scan picks up; files named on the command line are taken whatever their extension.
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
+# Videos are jobs too (one per video, its frames painted in order with temporal consistency), known by extension.
+VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi"})
+INPUT_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS  # what a folder scan picks up
 HASH_LENGTH = 8  # hex digits of the settings hash in a name: 4 billion settings per folder before a clash
 SEPARATOR = "__"  # between the photo's and the painting's part of a name
 SET_SEPARATOR = "+"  # --style a.jpg+b.jpg: one style set (blended, or one per --mask region)
@@ -80,6 +83,10 @@ def parse_painting(text: str, folder: Path | None = None) -> Painting:
     return Painting(tuple(path for path, _ in parts), None if None in weights else tuple(weights))
 
 
+def is_video(path: Path) -> bool:
+    return path.suffix.lower() in VIDEO_EXTENSIONS
+
+
 def check_painting(painting: Painting) -> None:
     for path in painting.paths:
         if not path.exists():
@@ -89,8 +96,9 @@ def check_painting(painting: Painting) -> None:
 
 
 def find_photos(inputs: Sequence[Path], recursive: bool, exclude: Path | None = None) -> list[Path]:
-    """The photos INPUT names: files as given, folders' images (sorted; subfolders with --recursive). Hidden files
-    and OUTDIR (when it sits inside an input folder) are left out, so results are never repainted as photos."""
+    """The photos (and videos) INPUT names: files as given, folders' images and videos (sorted; subfolders with
+    --recursive). Hidden files and OUTDIR (when it sits inside an input folder) are left out, so results are never
+    repainted as photos."""
     photos: list[Path] = []
     skip = exclude.resolve() if exclude is not None and exclude.exists() else None
     for item in inputs:
@@ -100,7 +108,7 @@ def find_photos(inputs: Sequence[Path], recursive: bool, exclude: Path | None = 
             found = item.rglob("*") if recursive else item.iterdir()
             for path in sorted(found):
                 relative = path.relative_to(item).parts
-                if any(part.startswith(".") for part in relative) or path.suffix.lower() not in IMAGE_EXTENSIONS:
+                if any(part.startswith(".") for part in relative) or path.suffix.lower() not in INPUT_EXTENSIONS:
                     continue
                 if skip is not None and (path.resolve() == skip or skip in path.resolve().parents):
                     continue
@@ -118,7 +126,7 @@ def find_photos(inputs: Sequence[Path], recursive: bool, exclude: Path | None = 
             seen.add(key)
             unique.append(photo)
     if not unique:
-        raise PainterlyError(f"no images found in {', '.join(str(i) for i in inputs)} (try --recursive?)")
+        raise PainterlyError(f"no images or videos found in {', '.join(str(i) for i in inputs)} (try --recursive?)")
     return unique
 
 
@@ -173,8 +181,13 @@ class Job:
     done_iterations: int = 0  # of a partial result
     previous: dict = field(default_factory=dict)  # the settings JSON an earlier run wrote (done or partial)
 
+    @property
+    def video(self) -> bool:
+        return is_video(self.photo)
+
     def output(self, folder: Path) -> Path:
-        return folder / f"{self.name}.png"
+        """The result: a PNG, or for a video an H.264 MP4 (whatever the input's container was)."""
+        return folder / f"{self.name}{'.mp4' if self.video else '.png'}"
 
     def settings_path(self, folder: Path) -> Path:
         return folder / f"{self.name}.json"
@@ -205,12 +218,12 @@ def _unique_labels(items: Sequence, label, identity) -> dict:
     }
 
 
-def _ours(folder: Path, name: str, settings: str) -> tuple[bool, dict | None]:
+def _ours(folder: Path, name: str, settings: str, suffix: str = ".png") -> tuple[bool, dict | None]:
     """Whether a job with `settings` may use `name`: nothing is there, or an earlier run of these settings left
     it. A PNG without our settings beside it is someone else's file and is never replaced."""
     previous = read_settings(folder / f"{name}.json")
     if previous is None:
-        return not (folder / f"{name}.png").exists(), None
+        return not (folder / f"{name}{suffix}").exists(), None
     return previous["batch"].get("settings") == settings, previous
 
 
@@ -247,7 +260,7 @@ def plan_jobs(
         base = f"{photo_labels[photo]}{SEPARATOR}{painting_labels[painting]}"
         candidates = [base, f"{base}-{settings}", f"{base}-{settings}-{digest(str(photo.resolve()).encode())[:6]}"]
         for name in candidates:
-            free, previous = _ours(folder, name, settings)
+            free, previous = _ours(folder, name, settings, ".mp4" if is_video(photo) else ".png")
             if free and name not in taken:
                 break
         else:

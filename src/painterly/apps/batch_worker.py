@@ -22,7 +22,7 @@ import socket
 import tempfile
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +53,7 @@ class Task:
     start: bytes | None = None  # a stopped run's partial result; config["done_iterations"] says how far it got
     alpha: bool = False  # --alpha keep: the photo's alpha channel goes into the result
     threads: int = 0  # torch threads; 0 = leave as they are
+    video: bool = False  # `photo` holds a video: its frames are painted in order, with temporal consistency
 
 
 def failure(reason: str, **figures) -> dict:
@@ -118,7 +119,7 @@ def _config(task: Task, cache: PainterCache, scratch: Path) -> StyleConfig:
     data = dict(task.config)
     for name, content in task.files.items():
         data[name] = str(cache.file(content, task.file_names.get(name, name)))
-    if task.start is not None:  # continue a stopped run, as `painterly --resume` does
+    if task.start is not None and not task.video:  # continue a stopped run, as `painterly --resume` does
         start = scratch / f"{task.name}.partial.png"
         start.write_bytes(task.start)
         data["init"], data["noise_ratio"] = str(start), 0.0
@@ -130,6 +131,55 @@ def _one_line(text: str, task: Task, cache: PainterCache, photo: Path) -> str:
     text = " ".join(str(text).split()).replace(str(photo), task.photo_name)
     text = re.sub(re.escape(str(cache.folder)) + r"/[^/'\"\s]+/", "", text)
     return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _video_plan(source: Path, config: StyleConfig) -> tuple:
+    """Probe a video job's input (a file that is not a video fails here, before a painter is built) and fix its
+    frame size: even, as H.264 needs, with config.size set to it so every frame is painted at exactly that size."""
+    from ..media.video import even_size, probe
+
+    info = probe(source)
+    size = even_size(info.width, info.height, config.size)
+    config.size = max(size)
+    return info, size
+
+
+def _paint_video(
+    painter: Painter, info, size: tuple[int, int], output: Path, callback: Callable[[Progress], bool]
+) -> int | None:
+    """Paint every frame of a video in order with temporal consistency (the defaults of `painterly video`) into
+    `output`, audio copied; the number of frames, or None when stopped (nothing is left at `output` then)."""
+    from PIL import Image
+
+    from ..engine.temporal import paint_frames
+    from ..media.video import VideoWriter, read_frames
+
+    pending: deque = deque()  # frames handed to the painter and not yet back, with their timestamps
+
+    def frames():
+        for frame in read_frames(info):
+            pending.append(frame)
+            yield frame.image.resize(size, Image.Resampling.LANCZOS)
+
+    stopped = False
+
+    def relay(index: int, progress: Progress) -> bool:
+        nonlocal stopped
+        stopped = bool(callback(progress))
+        return stopped
+
+    count = 0
+    audio = info.path if info.audio else None
+    with VideoWriter(output, size, info.frame_rate, info.time_base, audio_from=audio) as writer:
+        for stylised in paint_frames(painter, frames(), callback=relay):
+            writer.write(stylised, pending.popleft().pts)
+            count += 1
+        if stopped:
+            writer.abort()
+            return None
+        if count == 0:
+            raise PainterlyError("the video has no frames")
+    return count
 
 
 def paint_task(
@@ -151,10 +201,14 @@ def paint_task(
     last: list[Progress] = []
     scratch = Path(tempfile.mkdtemp(prefix="job-", dir=cache.folder))  # this task's own: tasks may run at once
     photo = scratch / (Path(task.photo_name).name or "photo")
+    frames = 0
     try:
         photo.write_bytes(task.photo)
-        load_image(photo)  # a photo that cannot be read fails here, before a network or painter is built for it
         config = _config(task, cache, scratch)
+        if task.video:
+            info, frame_size = _video_plan(photo, config)
+        else:
+            load_image(photo)  # a photo that cannot be read fails here, before a network or painter is built for it
         painter, reused = cache.painter(paintings, task.painting_names, config, keep=task.start is None)
         figures.update(engine="reused" if reused else "new", device=painter.device.type, precision=painter.precision)
         figures.update(precision_reason=painter.precision_reason)
@@ -165,13 +219,21 @@ def paint_task(
                 on_progress(progress)
             return should_stop()
 
-        image = painter.paint(photo, callback)
-        if task.alpha:
-            alpha = load_alpha(photo)
-            if alpha is not None:
-                image.putalpha(alpha.resize(image.size))
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG")
+        if task.video:
+            frames = _paint_video(painter, info, frame_size, scratch / "result.mp4", callback)
+            if frames is None:  # stopped: a video has no partial result; the next run paints it again
+                seconds = time.perf_counter() - started
+                return {"status": "cancelled", "reason": "stopped; the next run paints it again", "seconds": seconds}
+            data, size = (scratch / "result.mp4").read_bytes(), frame_size
+        else:
+            image = painter.paint(photo, callback)
+            if task.alpha:
+                alpha = load_alpha(photo)
+                if alpha is not None:
+                    image.putalpha(alpha.resize(image.size))
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG")
+            data, size = buffer.getvalue(), image.size
     except PainterlyError as exc:
         return failure(_one_line(str(exc), task, cache, photo), seconds=time.perf_counter() - started, **figures)
     except (MemoryError, RuntimeError) as exc:  # torch's out-of-memory (CUDA's is a RuntimeError) and op failures
@@ -191,8 +253,9 @@ def paint_task(
     figures.update(
         status="stopped" if stopped else "done",
         reason="stopped; the next run continues it" if stopped else "",
-        png=buffer.getvalue(),
-        size=list(image.size),
+        data=data,
+        size=list(size),
+        frames=frames,
         iterations_done=progress.iteration if progress else task.config.get("done_iterations", 0),
         iterations=progress.iterations if progress else 0,
         losses=progress.losses if progress else {},
