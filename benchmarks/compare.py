@@ -4,8 +4,10 @@ Every tool gets the same content, style, size and seed, runs as its own process 
 time, peak memory from the child's own VmHWM), and every output is scored by the quality evaluation's scores
 (benchmarks/quality_metrics.py), which the optimiser never sees: structure = edge-map correlation with the photo at
 128 px, style = Gram distance to the painting at 256 px (and a colour distance, reported). painterly's runs save a
-snapshot every 10 iterations; each snapshot is scored too, which gives the time at which a run first matched
-pastiche's final image on both structure and style (time to quality; the snapshot writes count against painterly).
+snapshot every 10 iterations; each snapshot at the output size is scored too, which gives the time at which a run
+first matched pastiche's final image on both structure and style (time to quality; the snapshot writes count
+against painterly). Snapshots of the smaller sizes of the schedule do not count: an image smaller than pastiche's
+is not pastiche's quality, whatever its scores.
 The floor is a bare VGG-19 forward+backward to conv5_1 at the same size, with no losses and no optimiser, in
 float32 and bfloat16.
 
@@ -153,9 +155,8 @@ def run_painterly(
     for snap in sorted(folder.glob(f"{output.stem}_[0-9]*.png")):
         iteration = int(snap.stem.rsplit("_", 1)[1])
         seconds = snap.stat().st_mtime - started
-        if max(image_size(snap)) >= qm.GRAM_SIZE:  # every size the scores can be measured at counts
+        if image_size(snap) == final_size:  # a smaller image than pastiche's is not pastiche's quality
             trace.append((seconds, evaluator.score(snap)))
-        if image_size(snap) == final_size:
             stamps.append((iteration, seconds))
     (i0, t0), (i1, t1) = (stamps[0], stamps[-1]) if stamps else ((0, 0.0), (0, 0.0))
     per_iteration = (t1 - t0) / (i1 - i0) if i1 > i0 else float("nan")  # at the output size
@@ -271,7 +272,8 @@ def report(command: str, floors: list, runs: list[Run]) -> str:
         "optimiser's loss: structure = edge-map correlation with the photo at 128 px (higher is better), style =",
         "Gram distance to the painting at 256 px (lower is better), colour = colour-distribution distance to the",
         "painting (reported). A run matches pastiche when its structure and style are both at least as good as",
-        f"pastiche's after {PASTICHE_STEPS} steps. Wall times are whole processes, start-up included.",
+        f"pastiche's after {PASTICHE_STEPS} steps, counting only snapshots at the output size (every 10 iterations).",
+        "Wall times are whole processes, start-up included.",
         "",
         "## Time to quality",
         "",

