@@ -287,3 +287,14 @@ def test_a_video_is_one_job_painted_in_order_with_its_audio(workspace, capsys):
     status, err, _ = batch_here(capsys, *command)
     assert status == 1 and report(out)["clip.mov"]["status"] == "skipped", err
     assert stamps(out)["clip__starry.mp4"] == before["clip__starry.mp4"]
+
+
+def test_an_unreachable_scheduler_is_one_line_and_leaves_no_outdir(workspace):
+    pytest.importorskip("distributed")
+    out = workspace / "never"
+    command = (workspace / "photos" / "tubingen.jpg", "--style", workspace / "starry.png", "-o", out, *QUICK)
+    process = painterly(*command, "--scheduler", "tcp://127.0.0.1:9")  # the discard port: nothing listens
+    assert process.returncode == 2, process.stderr
+    lines = process.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot reach the Dask scheduler" in lines[0] and "Traceback" not in process.stderr
+    assert not out.exists()

@@ -164,7 +164,8 @@ class Plan:
                 if value and (name == "mask" or value not in INITS) and value not in self.files:
                     load_image(value)
                     self.files[value] = _read(Path(value), f"--{name} file")
-        if not self.folder.exists():
+        self.created = not self.folder.exists()  # by this batch: removed again if it fails before any result
+        if self.created:
             try:
                 self.folder.mkdir(parents=True)
             except OSError as exc:
@@ -510,6 +511,10 @@ def main(argv: Sequence[str]) -> int:
     plan = Plan(args)
     try:
         return _run(plan, argv)
+    except PainterlyError:  # e.g. the scheduler refused: leave no empty OUTDIR behind
+        if plan.created and not any(plan.folder.iterdir()):
+            plan.folder.rmdir()
+        raise
     finally:
         if plan.lock is not None:
             os.close(plan.lock)
