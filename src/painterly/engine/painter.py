@@ -26,7 +26,7 @@ from . import optimize
 from .colors import luminance, match_histogram, match_luminance, with_colours_of
 from .highres import TileObjective, guides_in, measure, style_grams
 from .masks import parse_colors, region_guides
-from .memory import keep_freed_memory, release_freed_memory
+from .memory import keep_freed_memory
 from .objective import Temporal, make_objective, style_targets
 from .precision import choose_precision
 from .resources import available_bytes, estimate_peak_bytes, largest_size_within, largest_tile_within
@@ -249,8 +249,6 @@ def refine_in_tiles(
     Visits done before (a resumed run's `skip` steps) are passed over; a visit cut short is done again whole.
     """
     w, h = stage.width, stage.height
-    if image.device.type == "cpu":
-        release_freed_memory()  # the smaller, untiled sizes' blocks fit no tile
     whole = measure(model, image, target, guides, config)
     targets, areas = style_targets(grams, guides, config)
     index = 0
@@ -278,9 +276,6 @@ def refine_in_tiles(
             )
             blend(image, best, box, weight)
             objective.commit()
-            del objective, best
-            if image.device.type == "cpu":
-                release_freed_memory()  # the next visit's tile has other sizes: do not keep this one's blocks
             relay.done, relay.work_done = relay.done + stage.visit, relay.work_done + stage.visit * pixels
             if relay.stopped:
                 return image
