@@ -17,8 +17,6 @@ from painterly import StyleConfig
 from painterly.engine.schedule import schedule
 from painterly.engine.tiles import borders
 
-Image.MAX_IMAGE_PIXELS = None  # our own output
-
 
 def seam_ratio(image: Image.Image, config: StyleConfig) -> tuple[float, int]:
     """(ratio, number of border lines) for `image` painted with `config`."""
@@ -40,6 +38,7 @@ def main() -> None:
     parser.add_argument("--tile-size", type=int, default=StyleConfig.tile_size)
     parser.add_argument("--tile-overlap", type=int, default=StyleConfig.tile_overlap)
     args = parser.parse_args()
+    Image.MAX_IMAGE_PIXELS = None  # our own output, 4096 px and more; set here, not on import (tests import this)
     image = Image.open(args.image)
     config = StyleConfig(size=max(image.size), tile_size=args.tile_size, tile_overlap=args.tile_overlap)
     ratio, lines = seam_ratio(image, config)

@@ -87,6 +87,11 @@ def is_video(path: Path) -> bool:
     return path.suffix.lower() in VIDEO_EXTENSIONS
 
 
+def result_suffix(photo: Path) -> str:
+    """A result is a PNG, or for a video an H.264 MP4 (whatever the input's container was)."""
+    return ".mp4" if is_video(photo) else ".png"
+
+
 def check_painting(painting: Painting) -> None:
     for path in painting.paths:
         if not path.exists():
@@ -186,8 +191,7 @@ class Job:
         return is_video(self.photo)
 
     def output(self, folder: Path) -> Path:
-        """The result: a PNG, or for a video an H.264 MP4 (whatever the input's container was)."""
-        return folder / f"{self.name}{'.mp4' if self.video else '.png'}"
+        return folder / f"{self.name}{result_suffix(self.photo)}"
 
     def settings_path(self, folder: Path) -> Path:
         return folder / f"{self.name}.json"
@@ -218,7 +222,7 @@ def _unique_labels(items: Sequence, label, identity) -> dict:
     }
 
 
-def _ours(folder: Path, name: str, settings: str, suffix: str = ".png") -> tuple[bool, dict | None]:
+def _ours(folder: Path, name: str, settings: str, suffix: str) -> tuple[bool, dict | None]:
     """Whether a job with `settings` may use `name`: nothing is there, or an earlier run of these settings left
     it. A PNG without our settings beside it is someone else's file and is never replaced."""
     previous = read_settings(folder / f"{name}.json")
@@ -260,7 +264,7 @@ def plan_jobs(
         base = f"{photo_labels[photo]}{SEPARATOR}{painting_labels[painting]}"
         candidates = [base, f"{base}-{settings}", f"{base}-{settings}-{digest(str(photo.resolve()).encode())[:6]}"]
         for name in candidates:
-            free, previous = _ours(folder, name, settings, ".mp4" if is_video(photo) else ".png")
+            free, previous = _ours(folder, name, settings, result_suffix(photo))
             if free and name not in taken:
                 break
         else:

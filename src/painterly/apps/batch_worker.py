@@ -22,7 +22,7 @@ import socket
 import tempfile
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,7 +119,7 @@ def _config(task: Task, cache: PainterCache, scratch: Path) -> StyleConfig:
     data = dict(task.config)
     for name, content in task.files.items():
         data[name] = str(cache.file(content, task.file_names.get(name, name)))
-    if task.start is not None and not task.video:  # continue a stopped run, as `painterly --resume` does
+    if task.start is not None:  # continue a stopped run, as `painterly --resume` does
         start = scratch / f"{task.name}.partial.png"
         start.write_bytes(task.start)
         data["init"], data["noise_ratio"] = str(start), 0.0
@@ -149,17 +149,8 @@ def _paint_video(
 ) -> int | None:
     """Paint every frame of a video in order with temporal consistency (the defaults of `painterly video`) into
     `output`, audio copied; the number of frames, or None when stopped (nothing is left at `output` then)."""
-    from PIL import Image
-
-    from ..engine.temporal import paint_frames
+    from ..engine.temporal import paint_timed_frames
     from ..media.video import VideoWriter, read_frames
-
-    pending: deque = deque()  # frames handed to the painter and not yet back, with their timestamps
-
-    def frames():
-        for frame in read_frames(info):
-            pending.append(frame)
-            yield frame.image.resize(size, Image.Resampling.LANCZOS)
 
     stopped = False
 
@@ -171,8 +162,8 @@ def _paint_video(
     count = 0
     audio = info.path if info.audio else None
     with VideoWriter(output, size, info.frame_rate, info.time_base, audio_from=audio) as writer:
-        for stylised in paint_frames(painter, frames(), callback=relay):
-            writer.write(stylised, pending.popleft().pts)
+        for frame, stylised in paint_timed_frames(painter, read_frames(info), size, callback=relay):
+            writer.write(stylised, frame.pts)
             count += 1
         if stopped:
             writer.abort()

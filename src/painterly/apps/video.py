@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import TextIO
@@ -25,13 +24,12 @@ from .. import __version__
 from ..config import StyleConfig
 from ..engine.optimize import Progress
 from ..engine.painter import Painter
-from ..engine.temporal import DEFAULT_FRAME_ITERATIONS, DEFAULT_TEMPORAL_WEIGHT, paint_frames
+from ..engine.temporal import DEFAULT_FRAME_ITERATIONS, DEFAULT_TEMPORAL_WEIGHT, paint_timed_frames
 from ..errors import PainterlyError
 from ..media.images import load_image, write_atomically
 from ..media.video import (
     DEFAULT_FPS,
     VIDEO_FORMATS,
-    Frame,
     VideoInfo,
     VideoWriter,
     even_size,
@@ -294,12 +292,6 @@ def main(argv: Sequence[str]) -> int:
                 writer.write(stylised, frame.pts)
                 if frame.index + 1 == done:
                     previous = (image, stylised)
-            pending: deque[Frame] = deque()  # frames handed to the painter and not yet back, with their times
-
-            def remaining() -> Iterator[Image.Image]:
-                for frame in frames:
-                    pending.append(frame)
-                    yield frame.image.resize((width, height), Image.Resampling.LANCZOS)
 
             def callback(index: int, step: Progress) -> bool:
                 if progress:
@@ -307,15 +299,15 @@ def main(argv: Sequence[str]) -> int:
                 return stop.requested
 
             frame_started = time.perf_counter()
-            for stylised in paint_frames(
+            for frame, stylised in paint_timed_frames(
                 painter,
-                remaining(),
+                frames,
+                (width, height),
                 temporal_weight=args.temporal_weight,
                 frame_iterations=args.frame_iterations,
                 previous=previous,
                 callback=callback,
             ):
-                frame = pending.popleft()
                 save_frame(work, frame.index, stylised)
                 writer.write(stylised, frame.pts)
                 painted += 1

@@ -13,13 +13,15 @@ size; the first frame gets the usual coarse-to-fine schedule and later frames on
 since they start close to done; the long-term term (frames t-2, t-4) is not used.
 
 This module knows frames (PIL images or RGB arrays), not files or terminals: `paint_frames` takes frames and
-yields stylised frames, so the video front-end and `painterly batch` share it.
+yields stylised frames, and `paint_timed_frames` pairs each with the decoded frame (and its timestamp) it came
+from, so the video front-end and `painterly batch` share both.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -175,6 +177,26 @@ def paint_frames(
         yield result
         last_input, last_output = photo, result
     return
+
+
+Timed = TypeVar("Timed")  # a decoded frame: anything with an `.image` (media.video.Frame, with its timestamp)
+
+
+def paint_timed_frames(
+    painter, frames: Iterable[Timed], size: tuple[int, int], **options
+) -> Iterator[tuple[Timed, Image.Image]]:
+    """`paint_frames` over decoded frames, each resized to exactly `size` (w, h), yielding (decoded frame,
+    stylised frame) pairs, so a writer gets each result with the timestamp it belongs to. Frames are read one
+    ahead of the painter at most: memory does not grow with the video."""
+    pending: deque[Timed] = deque()  # handed to the painter and not yet back
+
+    def images() -> Iterator[Image.Image]:
+        for frame in frames:
+            pending.append(frame)
+            yield frame.image.resize(size, Image.Resampling.LANCZOS)
+
+    for stylised in paint_frames(painter, images(), **options):
+        yield pending.popleft(), stylised
 
 
 def _image(frame: FrameLike) -> Image.Image:
