@@ -7,6 +7,7 @@ from PIL import Image
 
 from painterly import StyleConfig, stylize
 from painterly.engine.colors import match_histogram, rgb_to_yiq, yiq_to_rgb
+from painterly.errors import PainterlyError
 from painterly.media.images import load_image, resize_longest, to_tensor
 
 FAST = {"size": 64, "iterations": 40, "start_size": 0}
@@ -207,3 +208,55 @@ def test_bad_region_and_colour_options_give_one_line(images, tmp_path, extra, me
     assert result.returncode == 2 and not (tmp_path / "o.png").exists()
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("painterly: error:") and message in lines[0], result.stderr
+
+
+def test_a_start_in_the_paintings_palette_keeps_the_photos_edges(images):
+    from painterly.engine.painter import Painter, initial_image
+
+    config = StyleConfig(**FAST)
+    painter = Painter(images / "starry_night.jpg", config)
+    photo = to_tensor(resize_longest(load_image(images / "tubingen.jpg"), 64))
+    start = initial_image(config, photo, None, painter.palette())
+    flat = lambda t: t.reshape(3, -1).double()  # noqa: E731
+    painting, _ = painter.palette()
+    assert torch.allclose(flat(start).mean(1), painting[:, 0], atol=0.03)  # the painting's colours (clipping)
+    assert not torch.allclose(flat(photo).mean(1), painting[:, 0], atol=0.05)
+    # A linear map of the colours: each channel's horizontal differences are a mix of the photo's, so the
+    # luminance edges correlate strongly with the photo's.
+    edges = lambda t: (t[..., 1:] - t[..., :-1]).abs().mean(1).flatten()  # noqa: E731
+    assert float(torch.corrcoef(torch.stack([edges(start), edges(photo)]))[0, 1]) > 0.8
+
+
+def test_a_palette_pools_the_paintings_by_the_style_blend(images):
+    from painterly.engine.colors import colour_statistics
+    from painterly.engine.painter import Painter
+
+    styles = [images / "starry_night.jpg", images / "woman-with-hat-matisse.jpg"]
+    first = colour_statistics(to_tensor(resize_longest(load_image(styles[0]), 256)))
+    only_first = Painter(styles, StyleConfig(**FAST, style_blend=(1, 0))).palette()
+    torch.testing.assert_close(only_first, first)
+    # An even mixture: the mean halfway, the covariance wider than the average of the two (their means differ).
+    second = colour_statistics(to_tensor(resize_longest(load_image(styles[1]), 256)))
+    mean, covariance = Painter(styles, StyleConfig(**FAST)).palette()
+    torch.testing.assert_close(mean, (first[0] + second[0]) / 2)
+    assert torch.trace(covariance) > torch.trace(first[1] + second[1]) / 2
+
+
+def test_the_init_palette_reaches_the_result(images):
+    # Few iterations: by 40 at 64 px the style term has brought either start to the painting's mean colour.
+    photo_palette, _ = _run(images, init_palette="photo", iterations=5)
+    painting_palette, _ = _run(images, init_palette="painting", iterations=5)
+    painting = to_tensor(resize_longest(load_image(images / "starry_night.jpg"), 64)).reshape(3, -1).mean(1)
+    distance = lambda result: float((to_tensor(result).reshape(3, -1).mean(1) - painting).norm())  # noqa: E731
+    assert distance(painting_palette) < 0.7 * distance(photo_palette)
+
+
+def test_style_growth_raises_the_style_weight_at_each_larger_size():
+    from painterly.engine.painter import at_size
+
+    config = StyleConfig(strength=0.5, style_growth=1.0)
+    assert at_size(config, 1.0) is config
+    assert at_size(config, 4.0).style_term_weight == pytest.approx(4 * config.style_term_weight)
+    assert at_size(StyleConfig(style_growth=0.0), 4.0).style_term_weight == StyleConfig().style_term_weight
+    with pytest.raises(PainterlyError, match="style_growth"):
+        StyleConfig(style_growth=-1)

@@ -65,3 +65,23 @@ def test_gradients_match_finite_differences(fn, make_args):
     torch.manual_seed(0)
     args = tuple(a.double().requires_grad_(i == 0) for i, a in enumerate(make_args()))
     assert gradcheck(fn, args, eps=1e-6, atol=1e-5)
+
+
+def test_a_bfloat16_gram_is_summed_in_float32_with_a_bfloat16_gradient(monkeypatch):
+    # The low-precision path widens a slice of positions at a time: force several slices on a small map.
+    import painterly.engine.losses as losses
+
+    monkeypatch.setattr(losses, "CHUNK_FLOATS", 8 * 7)  # 8 channels: 7 positions a slice, 5 slices for 30
+    torch.manual_seed(0)
+    low = torch.randn(1, 8, 5, 6).bfloat16().requires_grad_(True)
+    wide = low.detach().float().requires_grad_(True)
+    gram, reference = gram_matrix(low), gram_matrix(wide)
+    assert gram.dtype == torch.float32
+    torch.testing.assert_close(gram, reference)
+    weights = torch.randn(1, 8, 8)
+    (gram * weights).sum().backward()
+    (reference * weights).sum().backward()
+    assert low.grad.dtype == torch.bfloat16
+    torch.testing.assert_close(low.grad, wide.grad.bfloat16())
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # inside autocast the products still run in float32
+        torch.testing.assert_close(gram_matrix(wide.detach()), reference.detach())

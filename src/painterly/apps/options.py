@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
 
-from ..config import COLOR_MODES, DEFAULT_LR, DEVICES, INITS, OPTIMIZERS, PRECISIONS, StyleConfig
+from ..config import COLOR_MODES, DEFAULT_LR, DEVICES, INIT_PALETTES, INITS, OPTIMIZERS, PRECISIONS, StyleConfig
 from ..engine.weights import FORMATS
 from ..errors import PainterlyError
 from ..layers import LAYER_NAMES, POOLINGS
@@ -144,6 +144,13 @@ def add_config_options(p: argparse.ArgumentParser) -> None:
         "--strength [from --strength]",
     )
     g.add_argument(
+        "--style-growth",
+        type=float,
+        default=DEFAULTS.style_growth,
+        help="experts: at each larger size of the schedule the style weight is multiplied by (size / first "
+        "size) ** this, so a strength looks the same at every output size",
+    )
+    g.add_argument(
         "--tv-weight",
         type=float,
         default=DEFAULTS.tv_weight,
@@ -168,6 +175,13 @@ def add_config_options(p: argparse.ArgumentParser) -> None:
         default=DEFAULTS.init,
         metavar="|".join(INITS) + "|PATH",
         help="starting image: the content, uniform noise, the style, or an image file",
+    )
+    g.add_argument(
+        "--init-palette",
+        choices=INIT_PALETTES,
+        default=DEFAULTS.init_palette,
+        help="with --init content: start from the photo's own colours, or from the photo recoloured to the "
+        "paintings' palette",
     )
     g.add_argument(
         "--noise-ratio",

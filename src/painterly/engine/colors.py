@@ -43,17 +43,36 @@ def with_colours_of(grey_result: torch.Tensor, content: torch.Tensor) -> torch.T
     return yiq_to_rgb(yiq).clamp(0, 1)
 
 
-def match_histogram(style: torch.Tensor, content: torch.Tensor) -> torch.Tensor:
-    """The style image recoloured so its RGB mean and covariance are the content's (the linear transfer of
-    Gatys et al. 2017, section 5.1, with symmetric matrix square roots)."""
-    source = style.reshape(3, -1).double()
-    target = content.reshape(3, -1).double()
-    mu_s, mu_t = source.mean(1, keepdim=True), target.mean(1, keepdim=True)
-    cov_s = torch.cov(source) + 1e-5 * torch.eye(3, dtype=source.dtype)
-    cov_t = torch.cov(target) + 1e-5 * torch.eye(3, dtype=source.dtype)
-    transform = _sqrtm(cov_t) @ torch.linalg.inv(_sqrtm(cov_s))
-    recoloured = transform @ (source - mu_s) + mu_t
-    return recoloured.reshape(style.shape).to(style.dtype).clamp(0, 1)
+def colour_statistics(image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The RGB mean ([3, 1]) and covariance ([3, 3]) of an image's pixels, in float64."""
+    pixels = image.reshape(3, -1).double()
+    return pixels.mean(1, keepdim=True), torch.cov(pixels)
+
+
+def mixture_statistics(
+    statistics: list[tuple[torch.Tensor, torch.Tensor]], weights: tuple[float, ...]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The mean and covariance of several images' pixels pooled with these weights (summing to one)."""
+    mean = sum(w * m for w, (m, _) in zip(weights, statistics))
+    second = sum(w * (c + m @ m.T) for w, (m, c) in zip(weights, statistics))
+    return mean, second - mean @ mean.T
+
+
+def recolour(image: torch.Tensor, mean: torch.Tensor, covariance: torch.Tensor) -> torch.Tensor:
+    """`image` recoloured so its RGB mean and covariance are these (the linear transfer of Gatys et al. 2017,
+    section 5.1, with symmetric matrix square roots). A linear map of the colours: every edge stays where it was."""
+    mu_s, cov_s = colour_statistics(image)
+    eye = 1e-5 * torch.eye(3, dtype=torch.float64, device=image.device)
+    transform = _sqrtm(covariance.to(image.device) + eye) @ torch.linalg.inv(_sqrtm(cov_s + eye))
+    recoloured = transform @ (image.reshape(3, -1).double() - mu_s) + mean.to(image.device)
+    return recoloured.reshape(image.shape).to(image.dtype).clamp(0, 1)
+
+
+def match_histogram(image: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+    """`image` recoloured to `reference`'s RGB mean and covariance. Used both ways: a painting given the photo's
+    colours (--preserve-colors histogram), and the photo given the paintings' colours as a starting image
+    (--init-palette painting, through `recolour`)."""
+    return recolour(image, *colour_statistics(reference))
 
 
 def _sqrtm(matrix: torch.Tensor) -> torch.Tensor:

@@ -24,7 +24,7 @@ import torch
 
 from ..config import StyleConfig
 from ..layers import LAYER_NAMES, ends_block
-from .losses import relative_squared_error, tv_loss
+from .losses import outer_sum, relative_squared_error, tv_loss
 from .masks import guide_at
 from .tiles import Box
 from .vgg import VGG19Features
@@ -37,14 +37,18 @@ def stride(layer: str) -> int:
     return 2 ** sum(ends_block(n) for n in LAYER_NAMES[: LAYER_NAMES.index(layer)])
 
 
-def core_features(model: VGG19Features, image: torch.Tensor, tile: int) -> Iterator[tuple[dict, Box]]:
+def core_features(
+    model: VGG19Features, image: torch.Tensor, tile: int, layers: tuple[str, ...] | None = None
+) -> Iterator[tuple[dict, Box]]:
     """VGG features of `image` in pieces of at most `tile` px: (features of the core only, core box) for cores
     that partition the image. Each core is seen with HALO px of its surroundings, so features near a cut are
     computed from their neighbourhood rather than next to zero padding. Without need (`tile` 0 or larger than
-    the image) it is one piece."""
+    the image) it is one piece. Only `layers` (default: all the model's) are kept, and while the consumer holds
+    a piece the generator holds nothing else: a piece's unused layers are hundreds of MB at a 1024 px tile."""
     _, _, h, w = image.shape
     if not tile or max(h, w) <= tile:
-        yield model(image), (0, h, 0, w)
+        features = model(image)
+        yield {name: features[name] for name in layers or features}, (0, h, 0, w)
         return
     step = max(tile - 2 * HALO, tile // 2) // 16 * 16  # multiples of 16: every cut falls on every layer's grid
     for top in range(0, h, step):
@@ -53,17 +57,13 @@ def core_features(model: VGG19Features, image: torch.Tensor, tile: int) -> Itera
             y0, x0 = max(0, top - HALO), max(0, left - HALO)
             features = model(image[..., y0 : min(h, bottom + HALO), x0 : min(w, right + HALO)])
             cores = {}
-            for name, f in features.items():
+            for name in layers or features:
                 d = stride(name)
                 rows = slice((top - y0) // d, math.ceil((bottom - y0) / d))
-                cores[name] = f[..., rows, (left - x0) // d : math.ceil((right - x0) / d)]
+                cores[name] = features[name][..., rows, (left - x0) // d : math.ceil((right - x0) / d)]
+            del features
             yield cores, (top, bottom, left, right)
-
-
-def outer_sum(features: torch.Tensor, guide: torch.Tensor | None = None) -> torch.Tensor:
-    """[B, C, H, W] -> [B, C, C]: the sum over positions of f f^T (of g f, weighted by a guide)."""
-    flat = (features if guide is None else features * guide).float().flatten(2)
-    return flat @ flat.transpose(1, 2)
+            del cores
 
 
 def style_grams(model: VGG19Features, style: torch.Tensor, layers: tuple[str, ...], tile: int = 0) -> dict:
@@ -100,11 +100,17 @@ def guides_in(guides: torch.Tensor | None, box: Box) -> list[torch.Tensor | None
 def measure(
     model: VGG19Features, image: torch.Tensor, content: torch.Tensor, guides: torch.Tensor | None, config: StyleConfig
 ) -> WholeImage:
-    """The whole image's sums, measured in tiles (two passes of VGG without autograd: image and content)."""
+    """The whole image's sums, measured in tiles (two passes of VGG without autograd: content, then image).
+
+    In the run's precision, as each tile visit measures its own share (which `TileObjective` subtracts from
+    these sums); and of the content only its content layers are kept. Holding both pieces' whole feature sets
+    in float32 made this the peak of a 2048 px run (benchmarks/memory_trace.py)."""
     whole = WholeImage({}, {}, {}, {})
-    with torch.no_grad():
-        pieces = zip(core_features(model, image, config.tile_size), core_features(model, content, config.tile_size))
-        for (features, box), (targets, _) in pieces:
+    low_precision = config.precision == "bfloat16"
+    with torch.no_grad(), torch.autocast(image.device.type, dtype=torch.bfloat16, enabled=low_precision):
+        content_pieces = core_features(model, content, config.tile_size, config.content_layers)
+        image_pieces = core_features(model, image, config.tile_size, config.style_layers + config.content_layers)
+        for (targets, _), (features, box) in zip(content_pieces, image_pieces):
             for r, guide in enumerate(guides_in(guides, box)):
                 for name in config.style_layers:
                     f = features[name]
@@ -117,6 +123,7 @@ def measure(
                 f, p = features[name].float(), targets[name].float()
                 whole.errors[name] = whole.errors.get(name, 0) + (f - p).pow(2).sum()
                 whole.norms[name] = whole.norms.get(name, 0.0) + float(p.pow(2).sum())
+            del targets, features
     return whole
 
 
@@ -140,9 +147,11 @@ class TileObjective:
     ) -> None:
         self.model, self.whole, self.config, self.share = model, whole, config, share
         self.guides, self.targets, self.areas = guides, targets, areas
+        # Float32 targets, as an untiled run's: in bfloat16 the seam test's ratio went from 1.01 to 1.11.
         with torch.no_grad():
             features = model(content)
             self.content = {name: features[name].float() for name in config.content_layers}
+        del features
         self.layer_weights = dict(zip(config.style_layers, config.normalised_style_layer_weights()))
         self.start: dict | None = None  # the tile's own sums at the visit's first image
         self.best: tuple[float, dict] = (math.inf, {})
@@ -151,8 +160,8 @@ class TileObjective:
         config, whole = self.config, self.whole
         with torch.autocast(image.device.type, dtype=torch.bfloat16, enabled=config.precision == "bfloat16"):
             features = self.model(image)
-        features = {name: f.float() for name, f in features.items()}
-        own = {name: (features[name] - p).pow(2).sum() for name, p in self.content.items()}
+        # Float32 sums; the Gram products widen the style layers a slice at a time (losses._Gram).
+        own = {name: (features[name].float() - p).pow(2).sum() for name, p in self.content.items()}
         for r, guide in enumerate(self.guides):
             for name in config.style_layers:
                 f = features[name]

@@ -18,22 +18,56 @@ from __future__ import annotations
 
 import torch
 
+CHUNK_FLOATS = 1 << 22  # 16 MB of float32: how much of a low-precision feature map is widened at once
+
 
 class _Gram(torch.autograd.Function):
-    """F F^T * scale with a backward of one matrix product, (dG + dG^T) F * scale, where autograd's generic
-    backward of `flat @ flat.T` takes two (one per operand). The Gram products are a fifth of an iteration at
-    512 px in bfloat16 (they run in float32 over every position), so the saved product is about 6 % of it."""
+    """F F^T * scale, in float32 (or double) whatever F's precision, with a backward of one matrix product,
+    (dG + dG^T) F * scale, where autograd's generic backward of `flat @ flat.T` takes two (one per operand).
+
+    A bfloat16 F is widened a slice of positions at a time and kept (for backward) in bfloat16, and its gradient
+    is returned in bfloat16: a whole float32 copy of conv1_1 and its float32 gradient were 0.75 GB of a 1024 px
+    tile's peak (benchmarks/memory_trace.py). The Gram products are a fifth of an iteration at 512 px in bfloat16
+    (they run over every position), so the saved product is about 6 % of it."""
 
     @staticmethod
     def forward(ctx, flat: torch.Tensor, scale: float) -> torch.Tensor:
         ctx.save_for_backward(flat)
         ctx.scale = scale
-        return torch.bmm(flat, flat.transpose(1, 2)).mul_(scale)
+        with torch.autocast(flat.device.type, enabled=False):  # called inside autocast, bmm would be bfloat16
+            if flat.dtype in (torch.float32, torch.float64):
+                return torch.bmm(flat, flat.transpose(1, 2)).mul_(scale)
+            b, c, n = flat.shape
+            gram = flat.new_zeros((b, c, c), dtype=torch.float32)
+            for chunk in _chunks(n, c):
+                part = flat[..., chunk].float()
+                gram.baddbmm_(part, part.transpose(1, 2))
+            return gram.mul_(scale)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
         (flat,) = ctx.saved_tensors
-        return torch.bmm(grad + grad.transpose(1, 2), flat).mul_(ctx.scale), None
+        with torch.autocast(flat.device.type, enabled=False):
+            symmetric = (grad + grad.transpose(1, 2)).mul_(ctx.scale)
+            if flat.dtype in (torch.float32, torch.float64):
+                return torch.bmm(symmetric.to(flat.dtype), flat), None
+            out = torch.empty_like(flat)
+            for chunk in _chunks(flat.shape[-1], flat.shape[-2]):
+                out[..., chunk] = torch.bmm(symmetric, flat[..., chunk].float())
+            return out, None
+
+
+def _chunks(positions: int, channels: int) -> list[slice]:
+    step = max(1, CHUNK_FLOATS // channels)
+    return [slice(s, min(positions, s + step)) for s in range(0, positions, step)]
+
+
+def outer_sum(features: torch.Tensor, guide: torch.Tensor | None = None) -> torch.Tensor:
+    """[B, C, H, W] -> [B, C, C]: the sum over positions of f f^T (of (g f)(g f)^T with a guide [1, 1, H, W]).
+    A tiled image's Gram matrix is the sum of its tiles' (painterly.engine.highres)."""
+    b, c, h, w = features.shape
+    flat = (features if guide is None else features * guide).reshape(b, c, h * w)
+    return _Gram.apply(flat, 1.0)
 
 
 def gram_matrix(features: torch.Tensor) -> torch.Tensor:
@@ -45,9 +79,7 @@ def gram_matrix(features: torch.Tensor) -> torch.Tensor:
 def guided_gram_matrix(features: torch.Tensor, guide: torch.Tensor) -> torch.Tensor:
     """The Gram matrix of one region (Gatys et al. 2017): positions weighted by `guide` ([1, 1, H, W], 0-1) and
     averaged over the region's own size, so a region's texture compares with a whole style image's."""
-    b, c, h, w = features.shape
-    flat = (features * guide).reshape(b, c, h * w)
-    return flat @ flat.transpose(1, 2) / guide.pow(2).sum().clamp_min(1e-8)
+    return outer_sum(features, guide) / guide.pow(2).sum().clamp_min(1e-8)
 
 
 def relative_squared_error(value: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

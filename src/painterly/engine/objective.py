@@ -71,9 +71,10 @@ def make_objective(
     def objective(image: torch.Tensor) -> dict[str, torch.Tensor]:
         with torch.autocast(image.device.type, dtype=torch.bfloat16, enabled=low_precision):
             features = model(image)
-        features = {name: f.float() for name, f in features.items()}  # Gram matrices and sums in float32
+        # Sums in float32: the Gram products widen their input a slice at a time (losses._Gram), so the large
+        # early layers are never copied whole into float32.
         zero = image.new_zeros(())
-        content_term = sum((content_loss(features[n], t) for n, t in content_targets.items()), zero)
+        content_term = sum((content_loss(features[n].float(), t) for n, t in content_targets.items()), zero)
         if content_targets:
             content_term = content_term / len(content_targets)
         style_term = zero

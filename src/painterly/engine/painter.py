@@ -23,7 +23,15 @@ from ..config import StyleConfig
 from ..errors import PainterlyError
 from ..media.images import ImageSource, load_image, resize_longest, to_image, to_tensor
 from . import optimize
-from .colors import luminance, match_histogram, match_luminance, with_colours_of
+from .colors import (
+    colour_statistics,
+    luminance,
+    match_histogram,
+    match_luminance,
+    mixture_statistics,
+    recolour,
+    with_colours_of,
+)
 from .highres import TileObjective, guides_in, measure, style_grams
 from .masks import parse_colors, region_guides
 from .memory import keep_freed_memory
@@ -36,6 +44,7 @@ from .vgg import VGG19Features
 from .weights import load_weights
 
 Callback = Callable[[optimize.Progress], "bool | None"]
+PALETTE_EDGE = 256  # px: a painting's colour statistics need no more
 
 __all__ = ["Painter", "Temporal", "load_model", "stylize"]
 
@@ -82,6 +91,7 @@ class Painter:
             self.init_image = load_image(config.init)
         self.model = model if model is not None else load_model(config, self.device)
         self._grams: dict[int, list[dict[str, torch.Tensor]]] = {}  # style edge -> each style's Gram targets
+        self._palette: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def style_grams(self, edge: int) -> list[dict[str, torch.Tensor]]:
         """Each painting's Gram matrices with its longest edge at `edge` px, measured once per edge."""
@@ -90,6 +100,14 @@ class Painter:
             tensors = [to_tensor(resize_longest(s, edge)).to(self.device) for s in self.styles]
             self._grams[edge] = [style_grams(self.model, t, config.style_layers, config.tile_size) for t in tensors]
         return self._grams[edge]
+
+    def palette(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The paintings' colour mean and covariance, pooled by the style blend (each painting at 256 px): what
+        a start recoloured to the paintings' palette takes (`config.init_palette`)."""
+        if self._palette is None:
+            statistics = [colour_statistics(to_tensor(resize_longest(s, PALETTE_EDGE))) for s in self.styles]
+            self._palette = mixture_statistics(statistics, self.config.normalised_style_blend(len(self.styles)))
+        return self._palette
 
     def paint(
         self,
@@ -146,20 +164,24 @@ class Painter:
                 del tensors
             guides = region_guides(self.mask, self.colors, (w, h)).to(self.device) if self.mask else None
             if image is None:
-                image = initial_image(config, target, init_img)
+                recolour = init_img is None and config.init_palette == "painting" and config.preserve_colors == "none"
+                image = initial_image(config, target, init_img, self.palette() if recolour else None)
                 if config.preserve_colors == "luminance":
                     image = luminance(image)
             else:  # the coarser result, upsampled, is where this size starts
                 image = F.interpolate(image, size=(h, w), mode="bicubic", align_corners=False).clamp_(0, 1)
             relay.size = (w, h)
+            stage_config = at_size(config, max(w, h) / max(stages[0].width, stages[0].height))
             if stage.tile:
-                image = refine_in_tiles(image, stage, skip, self.model, target, grams, guides, config, render, relay)
+                image = refine_in_tiles(
+                    image, stage, skip, self.model, target, grams, guides, stage_config, render, relay
+                )
             else:
                 frame_term = temporal if temporal is not None and temporal.previous.shape[-2:] == (h, w) else None
                 relay.done, relay.work_done, relay.pixels = relay.done + skip, relay.work_done + skip * w * h, w * h
                 image, _ = optimize.run(
                     image,
-                    make_objective(self.model, target, grams, config, guides, frame_term),
+                    make_objective(self.model, target, grams, stage_config, guides, frame_term),
                     optimizer=config.optimizer,
                     lr=config.learning_rate,
                     iterations=stage.steps - skip,
@@ -188,6 +210,16 @@ def stylize(
     return Painter(style, config).paint(content, callback)
 
 
+def at_size(config: StyleConfig, scale: float) -> StyleConfig:
+    """The settings of a size `scale` times the first size of the schedule: the style weight grows as
+    scale ** `config.style_growth`. Why: at each doubling the content term sees the photo's finer detail, and
+    with the weight of the first size the result, seen whole, drifts back towards the photo as the output size
+    grows (benchmarks/QUALITY.md, the same strength at 256, 512 and 1024 px)."""
+    if scale <= 1 or not config.style_growth:
+        return config
+    return replace(config, style_weight=config.style_term_weight * scale**config.style_growth)
+
+
 def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -214,17 +246,22 @@ def check_memory(config: StyleConfig, width: int, height: int) -> None:
         )
 
 
-def initial_image(config: StyleConfig, content: torch.Tensor, other: Image.Image | None) -> torch.Tensor:
-    """The starting pixels: the content, noise, or `other` (the style or an --init image, stretched to the
-    output size), mixed with `noise_ratio` of uniform noise. Noise comes from a CPU generator so a seed means
-    the same start on every device."""
+def initial_image(
+    config: StyleConfig,
+    content: torch.Tensor,
+    other: Image.Image | None,
+    palette: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> torch.Tensor:
+    """The starting pixels: the content (recoloured to `palette`, a colour mean and covariance, when given), noise,
+    or `other` (the style or an --init image, stretched to the output size), mixed with `noise_ratio` of uniform
+    noise. Noise comes from a CPU generator so a seed means the same start on every device."""
     h, w = content.shape[-2:]
     generator = torch.Generator().manual_seed(config.seed)
     noise = torch.rand(content.shape, generator=generator).to(content.device)
     if config.init == "noise":
         return noise
     if other is None:
-        start = content
+        start = content if palette is None else recolour(content, *palette)
     else:
         start = to_tensor(other.resize((w, h), Image.Resampling.LANCZOS)).to(content.device)
     return (1 - config.noise_ratio) * start + config.noise_ratio * noise
