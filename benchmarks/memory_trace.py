@@ -46,12 +46,14 @@ class MallInfo2(ctypes.Structure):
     ] + [("keepcost", ctypes.c_size_t)]
 
 
+LIBC = ctypes.CDLL("libc.so.6")
+LIBC.mallinfo2.restype = MallInfo2
+
+
 def live_bytes() -> int:
     """Bytes malloc has handed out and not had back (glibc's mallinfo2): what the program holds, as opposed
     to what the process keeps mapped for reuse."""
-    libc = ctypes.CDLL("libc.so.6")
-    libc.mallinfo2.restype = MallInfo2
-    info = libc.mallinfo2()
+    info = LIBC.mallinfo2()
     return info.uordblks + info.hblkhd
 
 

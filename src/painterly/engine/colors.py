@@ -69,9 +69,9 @@ def recolour(image: torch.Tensor, mean: torch.Tensor, covariance: torch.Tensor) 
 
 
 def match_histogram(image: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
-    """`image` recoloured to `reference`'s RGB mean and covariance. Used both ways: a painting given the photo's
-    colours (--preserve-colors histogram), and the photo given the paintings' colours as a starting image
-    (--init-palette painting, through `recolour`)."""
+    """`image` recoloured to `reference`'s RGB mean and covariance: a painting given the photo's colours
+    (--preserve-colors histogram). The other way, the photo given the paintings' pooled colours as a starting
+    image (--init-palette painting), calls `recolour` with `mixture_statistics`."""
     return recolour(image, *colour_statistics(reference))
 
 

@@ -165,13 +165,13 @@ class Painter:
             guides = region_guides(self.mask, self.colors, (w, h)).to(self.device) if self.mask else None
             if image is None:
                 # Not with a mask: the part of the photo that no style paints must keep its own colours.
-                recolour = (
+                in_palette = (
                     init_img is None
                     and config.init_palette == "painting"
                     and config.preserve_colors == "none"
                     and self.mask is None
                 )
-                image = initial_image(config, target, init_img, self.palette() if recolour else None)
+                image = initial_image(config, target, init_img, self.palette() if in_palette else None)
                 if config.preserve_colors == "luminance":
                     image = luminance(image)
             else:  # the coarser result, upsampled, is where this size starts
