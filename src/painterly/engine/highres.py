@@ -26,6 +26,7 @@ from ..config import StyleConfig
 from ..layers import LAYER_NAMES, ends_block
 from .losses import outer_sum, relative_squared_error, tv_loss
 from .masks import guide_at
+from .memory import release_freed_memory
 from .tiles import Box
 from .vgg import VGG19Features
 
@@ -64,6 +65,7 @@ def core_features(
             del features
             yield cores, (top, bottom, left, right)
             del cores
+            release_freed_memory()  # edge pieces differ in shape: their holes would stay resident beside the next
 
 
 def style_grams(model: VGG19Features, style: torch.Tensor, layers: tuple[str, ...], tile: int = 0) -> dict:

@@ -34,7 +34,7 @@ from .colors import (
 )
 from .highres import TileObjective, guides_in, measure, style_grams
 from .masks import parse_colors, region_guides
-from .memory import keep_freed_memory
+from .memory import keep_freed_memory, release_freed_memory
 from .objective import Temporal, make_objective, style_targets
 from .precision import choose_precision
 from .resources import available_bytes, estimate_peak_bytes, largest_size_within, largest_tile_within
@@ -101,6 +101,19 @@ class Painter:
             self._grams[edge] = [style_grams(self.model, t, config.style_layers, config.tile_size) for t in tensors]
         return self._grams[edge]
 
+    def target_grams(self, edge: int, photo: torch.Tensor) -> list[dict[str, torch.Tensor]]:
+        """The Gram targets of each painting at `edge` px: the paintings' own (measured once per edge), or with
+        preserved colours the paintings recoloured to `photo` first, whose Gram matrices are this photo's."""
+        config = self._engine_config
+        if config.preserve_colors == "none":
+            return self.style_grams(edge)
+        tensors = [to_tensor(resize_longest(s, edge)).to(self.device) for s in self.styles]
+        if config.preserve_colors == "histogram":
+            tensors = [match_histogram(s, photo) for s in tensors]
+        else:
+            tensors = [match_luminance(s, photo) for s in tensors]
+        return [style_grams(self.model, t, config.style_layers, config.tile_size) for t in tensors]
+
     def palette(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The paintings' colour mean and covariance, pooled by the style blend (each painting at 256 px): what
         a start recoloured to the paintings' palette takes (`config.init_palette`)."""
@@ -150,18 +163,9 @@ class Painter:
             # 16 px at least: below that VGG's four poolings leave nothing for conv5_1 to see.
             style_edge = max(16, round(max(w, h) * config.style_scale))
             target, render = content_tensor, to_image
-            if config.preserve_colors == "none":
-                grams = self.style_grams(style_edge)
-            else:  # the style is recoloured to this photo first: its Gram matrices are this photo's own
-                tensors = [to_tensor(resize_longest(s, style_edge)).to(self.device) for s in self.styles]
-                if config.preserve_colors == "histogram":
-                    tensors = [match_histogram(s, content_tensor) for s in tensors]
-                else:
-                    tensors = [match_luminance(s, content_tensor) for s in tensors]
-                    target = luminance(content_tensor)
-                    render = partial(_colourised, content=content_tensor)
-                grams = [style_grams(self.model, t, config.style_layers, config.tile_size) for t in tensors]
-                del tensors
+            if config.preserve_colors == "luminance":
+                target, render = luminance(content_tensor), partial(_colourised, content=content_tensor)
+            grams = self.target_grams(style_edge, content_tensor)
             guides = region_guides(self.mask, self.colors, (w, h)).to(self.device) if self.mask else None
             if image is None:
                 # Not with a mask: the part of the photo that no style paints must keep its own colours.
@@ -184,10 +188,19 @@ class Painter:
                 )
             else:
                 frame_term = temporal if temporal is not None and temporal.previous.shape[-2:] == (h, w) else None
+                first = stages[0]
+                coarse = None
+                if (
+                    config.coarse_style
+                    and guides is None
+                    and max(w, h) >= config.coarse_from * max(first.width, first.height)
+                ):
+                    first_edge = max(16, round(max(first.width, first.height) * config.style_scale))
+                    coarse = ((first.height, first.width), self.target_grams(first_edge, content_tensor))
                 relay.done, relay.work_done, relay.pixels = relay.done + skip, relay.work_done + skip * w * h, w * h
                 image, _ = optimize.run(
                     image,
-                    make_objective(self.model, target, grams, stage_config, guides, frame_term),
+                    make_objective(self.model, target, grams, stage_config, guides, frame_term, coarse),
                     optimizer=config.optimizer,
                     lr=config.learning_rate,
                     iterations=stage.steps - skip,
@@ -294,6 +307,7 @@ def refine_in_tiles(
     w, h = stage.width, stage.height
     whole = measure(model, image, target, guides, config)
     targets, areas = style_targets(grams, guides, config)
+    release_freed_memory()  # the whole-image measure's blocks do not fit a tile's: hand their pages back
     index = 0
     for pass_index in range(stage.passes):
         for box in stage.boxes(pass_index):
@@ -319,6 +333,8 @@ def refine_in_tiles(
             )
             blend(image, best, box, weight)
             objective.commit()
+            del objective, best
+            release_freed_memory()  # the next tile may have another shape: its blocks would not fit these holes
             relay.done, relay.work_done = relay.done + stage.visit, relay.work_done + stage.visit * pixels
             if relay.stopped:
                 return image
