@@ -25,7 +25,10 @@ import sys
 M_TRIM_THRESHOLD = -1
 M_MMAP_MAX = -4
 TRIM_THRESHOLD = 1 << 30  # return the heap's free top to the kernel only when more than 1 GiB is free there
-KEEP_LIMIT = 3 << 29  # 1.5 GiB: freed memory kept resident beyond this is handed back between steps
+# Freed memory kept resident beyond this is handed back between steps. Above what one tile visit frees (about
+# 1.7 GiB at a 1024 px tile), so visits reuse each other's blocks: at 1.5 GiB every visit of a 4096 px run
+# trimmed, and the kernel's share of the wall rose from 2.6 % to 13 % (benchmarks/RESULTS.md).
+KEEP_LIMIT = 5 << 29  # 2.5 GiB
 
 
 def keep_freed_memory() -> bool:
