@@ -27,34 +27,12 @@ import torch  # noqa: E402
 
 from painterly import StyleConfig  # noqa: E402
 from painterly.engine import highres, optimize, painter  # noqa: E402
-
-
-def rss_bytes() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * 4096
+from painterly.engine.memory import allocated_bytes, resident_bytes  # noqa: E402
 
 
 def hwm_bytes() -> int:
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM"))
-
-
-class MallInfo2(ctypes.Structure):
-    _fields_ = [
-        (name, ctypes.c_size_t)
-        for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks")
-    ] + [("keepcost", ctypes.c_size_t)]
-
-
-LIBC = ctypes.CDLL("libc.so.6")
-LIBC.mallinfo2.restype = MallInfo2
-
-
-def live_bytes() -> int:
-    """Bytes malloc has handed out and not had back (glibc's mallinfo2): what the program holds, as opposed
-    to what the process keeps mapped for reuse."""
-    info = LIBC.mallinfo2()
-    return info.uordblks + info.hblkhd
 
 
 class Trace:
@@ -69,8 +47,8 @@ class Trace:
     def sample(self) -> None:
         while not self.done:
             name = "/".join(self.stack[-2:])
-            self.peaks[name] = max(self.peaks.get(name, 0), rss_bytes())
-            self.live[name] = max(self.live.get(name, 0), live_bytes())
+            self.peaks[name] = max(self.peaks.get(name, 0), resident_bytes())
+            self.live[name] = max(self.live.get(name, 0), allocated_bytes() or 0)
             time.sleep(0.002)
 
     @contextmanager

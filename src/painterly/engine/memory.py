@@ -55,7 +55,7 @@ def release_freed_memory(keep: int = KEEP_LIMIT) -> bool:
     (benchmarks/memory_trace.py). Called between such steps, never inside an iteration's loop, and only past
     `keep`, so the pages that tiles of one shape reuse visit after visit are not faulted in again each time."""
     libc = _libc()
-    if libc is None or _kept_bytes(libc) <= keep:
+    if libc is None or _kept_bytes() <= keep:
         return False
     return bool(libc.malloc_trim(0))
 
@@ -82,13 +82,25 @@ def _libc() -> ctypes.CDLL | None:
     return libc
 
 
-def _kept_bytes(libc: ctypes.CDLL) -> int:
+def resident_bytes() -> int:
+    """The process's resident memory now (Linux's /proc/self/statm)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def allocated_bytes() -> int | None:
+    """Bytes malloc has handed out and not had back (glibc's mallinfo2): what the program holds, as opposed to
+    what the process keeps mapped for reuse. None without glibc 2.33 or later."""
+    libc = _libc()
+    if libc is None or not hasattr(libc, "mallinfo2"):
+        return None
+    info = libc.mallinfo2()
+    return info.uordblks + info.hblkhd
+
+
+def _kept_bytes() -> int:
     """Resident bytes that malloc has not handed out: freed blocks kept mapped, plus the program's code and
     libraries (a few hundred MB). Without mallinfo2 (glibc before 2.33) every call trims: more page faults,
     never more memory."""
-    if not hasattr(libc, "mallinfo2"):
-        return sys.maxsize
-    with open("/proc/self/statm") as statm:
-        resident = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    info = libc.mallinfo2()
-    return resident - info.uordblks - info.hblkhd
+    allocated = allocated_bytes()
+    return sys.maxsize if allocated is None else resident_bytes() - allocated

@@ -160,8 +160,7 @@ class Painter:
                 relay.done, relay.work_done = relay.done + stage.steps, relay.work_done + stage.work
                 continue
             content_tensor = to_tensor(content_full.resize((w, h), Image.Resampling.LANCZOS)).to(self.device)
-            # 16 px at least: below that VGG's four poolings leave nothing for conv5_1 to see.
-            style_edge = max(16, round(max(w, h) * config.style_scale))
+            style_edge = painting_edge(config, w, h)
             target, render = content_tensor, to_image
             if config.preserve_colors == "luminance":
                 target, render = luminance(content_tensor), partial(_colourised, content=content_tensor)
@@ -181,21 +180,18 @@ class Painter:
             else:  # the coarser result, upsampled, is where this size starts
                 image = F.interpolate(image, size=(h, w), mode="bicubic", align_corners=False).clamp_(0, 1)
             relay.size = (w, h)
-            stage_config = at_size(config, max(w, h) / max(stages[0].width, stages[0].height))
+            first = stages[0]
+            scale = max(w, h) / max(first.width, first.height)  # this size, in multiples of the first
+            stage_config = at_size(config, scale)
             if stage.tile:
                 image = refine_in_tiles(
                     image, stage, skip, self.model, target, grams, guides, stage_config, render, relay
                 )
             else:
                 frame_term = temporal if temporal is not None and temporal.previous.shape[-2:] == (h, w) else None
-                first = stages[0]
                 coarse = None
-                if (
-                    config.coarse_style
-                    and guides is None
-                    and max(w, h) >= config.coarse_from * max(first.width, first.height)
-                ):
-                    first_edge = max(16, round(max(first.width, first.height) * config.style_scale))
+                if config.coarse_style and guides is None and scale >= config.coarse_from:
+                    first_edge = painting_edge(config, first.width, first.height)
                     coarse = ((first.height, first.width), self.target_grams(first_edge, content_tensor))
                 relay.done, relay.work_done, relay.pixels = relay.done + skip, relay.work_done + skip * w * h, w * h
                 image, _ = optimize.run(
@@ -227,6 +223,12 @@ def stylize(
     A list of styles blends them by `config.style_blend`, or with `config.mask` gives each its own region.
     One Painter painting one photo; to paint several photos with the same paintings, keep a Painter."""
     return Painter(style, config).paint(content, callback)
+
+
+def painting_edge(config: StyleConfig, width: int, height: int) -> int:
+    """The paintings' longest edge for a picture of `width` x `height`: its own times `style_scale`, and 16 px
+    at least, below which VGG's four poolings leave nothing for conv5_1 to see."""
+    return max(16, round(max(width, height) * config.style_scale))
 
 
 def at_size(config: StyleConfig, scale: float) -> StyleConfig:
