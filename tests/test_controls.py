@@ -227,6 +227,28 @@ def test_a_start_in_the_paintings_palette_keeps_the_photos_edges(images):
     assert float(torch.corrcoef(torch.stack([edges(start), edges(photo)]))[0, 1]) > 0.8
 
 
+def test_the_palette_start_keeps_light_and_dark_in_order(images):
+    # A painting whose colours spread along a hue axis (red against cyan) more than along light and dark: the
+    # map that moves the colours least turns the photo's light and dark into hues; the start keeps them.
+    from painterly.engine.colors import colour_statistics, recolour, recolour_keeping_luminance
+
+    photo = to_tensor(resize_longest(load_image(images / "brad_pitt.jpg"), 64))
+    generator = torch.Generator().manual_seed(0)
+    hue, light = torch.rand(2, 1, 1, 48, 48, generator=generator)
+    axis = torch.tensor([0.8, -0.8, 0.3]).view(1, 3, 1, 1)
+    painting = (0.5 + (hue - 0.5) * axis + (light - 0.5) * 0.2).clamp(0, 1)
+    mean, covariance = colour_statistics(painting)
+    luma = lambda t: rgb_to_yiq(t)[:, 0].flatten()  # noqa: E731
+    order = lambda t: float(torch.corrcoef(torch.stack([luma(t), luma(photo)]))[0, 1])  # noqa: E731
+
+    start = recolour_keeping_luminance(photo, mean, covariance)
+    got_mean, got_covariance = colour_statistics(start)
+    torch.testing.assert_close(got_mean, mean, atol=0.01, rtol=0)  # the painting's palette (clipping permitting)
+    torch.testing.assert_close(got_covariance, covariance, atol=0.01, rtol=0)
+    assert order(start) > 0.99
+    assert order(recolour(photo, mean, covariance)) < 0.8  # the symmetric map scrambles light and dark here
+
+
 def test_a_palette_pools_the_paintings_by_the_style_blend(images):
     from painterly.engine.colors import colour_statistics
     from painterly.engine.painter import Painter

