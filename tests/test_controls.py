@@ -230,7 +230,7 @@ def test_a_start_in_the_paintings_palette_keeps_the_photos_edges(images):
 def test_the_palette_start_keeps_light_and_dark_in_order(images):
     # A painting whose colours spread along a hue axis (red against cyan) more than along light and dark: the
     # map that moves the colours least turns the photo's light and dark into hues; the start keeps them.
-    from painterly.engine.colors import colour_statistics, recolour, recolour_keeping_luminance
+    from painterly.engine.colors import colour_statistics, recolour
 
     photo = to_tensor(resize_longest(load_image(images / "brad_pitt.jpg"), 64))
     generator = torch.Generator().manual_seed(0)
@@ -241,7 +241,7 @@ def test_the_palette_start_keeps_light_and_dark_in_order(images):
     luma = lambda t: rgb_to_yiq(t)[:, 0].flatten()  # noqa: E731
     order = lambda t: float(torch.corrcoef(torch.stack([luma(t), luma(photo)]))[0, 1])  # noqa: E731
 
-    start = recolour_keeping_luminance(photo, mean, covariance)
+    start = recolour(photo, mean, covariance, keep_luminance=True)
     got_mean, got_covariance = colour_statistics(start)
     torch.testing.assert_close(got_mean, mean, atol=0.01, rtol=0)  # the painting's palette (clipping permitting)
     torch.testing.assert_close(got_covariance, covariance, atol=0.01, rtol=0)

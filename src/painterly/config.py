@@ -43,7 +43,7 @@ class StyleConfig:
     init: str = "content"  # content | noise | style | path to an image
     noise_ratio: float = 0.0  # start from (1 - r) * init + r * uniform noise, as in the seed notebooks
     # With init "content": start from the photo recoloured to the paintings' colour mean and covariance by the
-    # linear map that keeps its light and dark in order (engine.colors.recolour_keeping_luminance), or from the
+    # linear map that keeps its light and dark in order (engine.colors.recolour with keep_luminance), or from the
     # photo as it is; the structure is the photo's either way. Ignored when the colours are preserved and with a
     # mask (where no style paints, the photo must stay as it is). "painting": over 14 pairs at 256 px the colour
     # distance to the painting halved against the photo start (8.3 -> 4.4) and the Gram distance too (0.074 ->

@@ -58,42 +58,43 @@ def mixture_statistics(
     return mean, second - mean @ mean.T
 
 
-def recolour(image: torch.Tensor, mean: torch.Tensor, covariance: torch.Tensor) -> torch.Tensor:
-    """`image` recoloured so its RGB mean and covariance are these (the linear transfer of Gatys et al. 2017,
-    section 5.1, with symmetric matrix square roots). A linear map of the colours: every edge stays where it was."""
-    mu_s, cov_s = colour_statistics(image)
-    eye = 1e-5 * torch.eye(3, dtype=torch.float64, device=image.device)
-    transform = _sqrtm(covariance.to(image.device) + eye) @ torch.linalg.inv(_sqrtm(cov_s + eye))
-    recoloured = transform @ (image.reshape(3, -1).double() - mu_s) + mean.to(image.device)
-    return recoloured.reshape(image.shape).to(image.dtype).clamp(0, 1)
+def recolour(
+    image: torch.Tensor, mean: torch.Tensor, covariance: torch.Tensor, *, keep_luminance: bool = False
+) -> torch.Tensor:
+    """`image` recoloured so its RGB mean and covariance are these: a linear map of the colours, so every edge
+    stays where it was.
 
-
-def recolour_keeping_luminance(image: torch.Tensor, mean: torch.Tensor, covariance: torch.Tensor) -> torch.Tensor:
-    """`image` recoloured so its RGB mean and covariance are these, by the linear map that keeps its luminance
-    in order: the new luminance is an increasing affine function of the old, so the photo's light-dark edges,
-    which VGG and the eye read its structure from, stay as they were (the starting image of --init-palette
-    painting).
-
-    Every map T = C_t^(1/2) R C_s^(-1/2) with R orthogonal gives the target covariance. `recolour` takes R = I,
-    the map that moves the colours least; where the painting's spread runs along another axis of colour than
-    the photo's (a skin-toned face, a rainbow of strokes) it turns the photo's light and dark into hues, and
-    the start lost a third of its edges (edge correlation 0.63). Here R sends the photo's luminance direction
-    onto the painting's (b -> a below), and among those rotations the one that moves the colours least is
-    chosen (an orthogonal Procrustes problem on the plane left over)."""
+    Every map T = C_t^(1/2) R C_s^(-1/2) with R orthogonal gives the target covariance. By default R = I, the
+    map that moves the colours least (the linear transfer of Gatys et al. 2017, section 5.1, with symmetric
+    matrix square roots). With `keep_luminance` (the starting image of --init-palette painting), R sends the
+    image's luminance direction onto the target's, so the new luminance is an increasing affine function of the
+    old and the photo's light-dark edges, which VGG and the eye read its structure from, stay as they were. Why:
+    where the painting's spread runs along another axis of colour than the photo's (a skin-toned face, a
+    rainbow of strokes) R = I turns the photo's light and dark into hues, and the start lost a third of its
+    edges (edge correlation 0.63)."""
     mu_s, cov_s = colour_statistics(image)
     eye = 1e-5 * torch.eye(3, dtype=torch.float64, device=image.device)
     root_t, root_s = _sqrtm(covariance.to(image.device) + eye), _sqrtm(cov_s + eye)
+    if keep_luminance:
+        root_t = root_t @ _luminance_keeping_rotation(root_s, root_t)
+    transform = root_t @ torch.linalg.inv(root_s)
+    recoloured = transform @ (image.reshape(3, -1).double() - mu_s) + mean.to(image.device)
+    return recoloured.reshape(image.shape).to(image.dtype).clamp(0, 1)
+
+
+def _luminance_keeping_rotation(root_s: torch.Tensor, root_t: torch.Tensor) -> torch.Tensor:
+    """The orthogonal R with R b = a (|b|/|a|) for a = root_t y, b = root_s y (y: the luminance weights), so that
+    y^T root_t R root_s^-1 is a positive multiple of y^T; among those, the one that moves the colours least,
+    where trace(R root_s root_t) is largest: R = onto_a diag(1, Q) from_b, Q an orthogonal Procrustes solution on
+    the plane left over."""
     y = _YIQ[0].to(root_t)
     a, b = root_t @ y, root_s @ y
     onto_a, from_b = _householder(a / a.norm()), _householder(b / b.norm())
-    # R = onto_a @ diag(1, Q) @ from_b; the colours move least where trace(R @ root_s @ root_t) is largest.
     rest = (from_b @ root_s @ root_t @ onto_a)[1:, 1:]
     u, _, vh = torch.linalg.svd(rest)
-    turn = torch.eye(3, dtype=torch.float64, device=image.device)
+    turn = torch.eye(3, dtype=root_t.dtype, device=root_t.device)
     turn[1:, 1:] = vh.T @ u.T
-    transform = root_t @ onto_a @ turn @ from_b @ torch.linalg.inv(root_s)
-    recoloured = transform @ (image.reshape(3, -1).double() - mu_s) + mean.to(image.device)
-    return recoloured.reshape(image.shape).to(image.dtype).clamp(0, 1)
+    return onto_a @ turn @ from_b
 
 
 def _householder(unit: torch.Tensor) -> torch.Tensor:
@@ -109,7 +110,7 @@ def _householder(unit: torch.Tensor) -> torch.Tensor:
 def match_histogram(image: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
     """`image` recoloured to `reference`'s RGB mean and covariance: a painting given the photo's colours
     (--preserve-colors histogram). The other way, the photo given the paintings' pooled colours as a starting
-    image (--init-palette painting), calls `recolour` with `mixture_statistics`."""
+    image (--init-palette painting), calls `recolour` with `mixture_statistics` and `keep_luminance`."""
     return recolour(image, *colour_statistics(reference))
 
 

@@ -29,7 +29,7 @@ from .colors import (
     match_histogram,
     match_luminance,
     mixture_statistics,
-    recolour_keeping_luminance,
+    recolour,
     with_colours_of,
 )
 from .highres import TileObjective, guides_in, measure, style_grams
@@ -282,7 +282,7 @@ def initial_image(
     if config.init == "noise":
         return noise
     if other is None:
-        start = content if palette is None else recolour_keeping_luminance(content, *palette)
+        start = content if palette is None else recolour(content, *palette, keep_luminance=True)
     else:
         start = to_tensor(other.resize((w, h), Image.Resampling.LANCZOS)).to(content.device)
     return (1 - config.noise_ratio) * start + config.noise_ratio * noise
