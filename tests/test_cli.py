@@ -149,7 +149,7 @@ def test_help_documents_every_option_with_defaults():
         "--quiet",
     ]:
         assert option in result.stdout, option
-    assert "(default: 512)" in result.stdout and "(default: conv4_2)" in result.stdout
+    assert "(default: 512)" in result.stdout and "(default: conv2_2,conv3_2,conv4_2)" in result.stdout
 
 
 def test_weights_subcommand_lists_the_bundled_file():

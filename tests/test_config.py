@@ -7,9 +7,9 @@ import pytest
 from painterly import PainterlyError, StyleConfig
 
 
-def test_defaults_follow_the_paper():
+def test_defaults_follow_the_paper_with_two_shallower_content_layers():
     config = StyleConfig()
-    assert config.content_layers == ("conv4_2",)
+    assert config.content_layers == ("conv2_2", "conv3_2", "conv4_2")  # the paper's conv4_2, and two to keep the photo
     assert config.style_layers == ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
     assert config.normalised_style_layer_weights() == pytest.approx((0.2,) * 5)
 
