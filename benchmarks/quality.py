@@ -53,6 +53,7 @@ ROOT = BENCH.parent
 SHARED = Path(os.environ.get("PAINTERLY_TEST_IMAGES", ROOT.parent / "shared" / "images"))
 EXAMPLES = ROOT / "src" / "painterly" / "examples"
 OWN = BENCH / "images"  # composed by make_quality_images.py
+READING = BENCH / "quality_reading.md"  # which pairs are the worst and why: appended to the report as written
 PASTICHE_STEPS = 300  # as benchmarks/compare.py runs pastiche: --size N --num-steps 300 --seed 0
 METRICS_VERSION = 1  # bump when a score's definition changes: cached scores are then recomputed
 
@@ -575,6 +576,8 @@ def report(
             lines.append(verdict(c, peer, pairs, size, results))
     if sheet is not None:
         lines += ["", f"Contact sheet: `{sheet.relative_to(ROOT) if sheet.is_relative_to(ROOT) else sheet}`."]
+    if READING.exists():  # the reading of the figures: written by a person who looked at the sheet, kept apart
+        lines += ["", READING.read_text().strip()]
     return "\n".join(lines) + "\n"
 
 
