@@ -55,7 +55,7 @@ EXAMPLES = ROOT / "src" / "painterly" / "examples"
 OWN = BENCH / "images"  # composed by make_quality_images.py
 READING = BENCH / "quality_reading.md"  # which pairs are the worst and why: appended to the report as written
 PASTICHE_STEPS = 300  # as benchmarks/compare.py runs pastiche: --size N --num-steps 300 --seed 0
-METRICS_VERSION = 1  # bump when a score's definition changes: cached scores are then recomputed
+METRICS_VERSION = 2  # bump when a score's definition changes: cached scores are then recomputed
 
 
 @dataclass(frozen=True)
@@ -130,11 +130,12 @@ PAIRS = [
     )
 ]
 
-SCORES = ("edge", "ssim", "gram", "colour", "invented")  # keys of a result's scores
+SCORES = ("edge", "ssim", "gram", "gram128", "colour", "invented")  # keys of a result's scores
 HIGHER_IS_BETTER = {
     "edge": True,
     "ssim": True,
     "gram": False,
+    "gram128": False,
     "colour": False,
     "invented": False,
     "wall": False,
@@ -299,6 +300,7 @@ class Evaluation:
         self.cached_only = cached_only
         self.source = source_digest()
         self.scorer = qm.GramScorer()  # loads the weights once; stylize then finds them in load_weights' cache
+        self.across = qm.GramScorer(size=qm.ACROSS_SIZE)  # the Gram distance that compares sizes
         self.images: dict[Path, Image.Image] = {}
 
     def picture(self, path: Path) -> Image.Image:
@@ -396,9 +398,23 @@ class Evaluation:
             "edge": qm.edge_correlation(a, b),
             "ssim": qm.ms_ssim(sa, sb),
             "gram": self.scorer.distance(result, painting, key=pair.painting.path),
+            "gram128": self.across.distance(result, painting, key=pair.painting.path),
             "colour": qm.colour_distance(result, painting),
             "invented": qm.invented_edges(a, b),
         }
+
+    def enlarged_control(self, result: Result, pair: Pair, factor: int) -> str:
+        """The Gram distances' answer to a change of size alone: `result` enlarged `factor` times (bicubic), so
+        the same picture, scored again at GRAM_SIZE and at ACROSS_SIZE; relative changes, as "+x % / +y %"."""
+        painting = self.picture(pair.painting.path)
+        with Image.open(result.image) as opened:
+            image = opened.convert("RGB")
+        enlarged = image.resize((image.width * factor, image.height * factor), Image.Resampling.BICUBIC)
+        changes = []
+        for scorer in (self.scorer, self.across):
+            before = scorer.distance(image, painting, key=pair.painting.path)
+            changes.append(scorer.distance(enlarged, painting, key=pair.painting.path) / before - 1)
+        return " / ".join(f"{change:+.0%}" for change in changes)
 
     def baselines(self, pair: Pair) -> dict[str, float]:
         """Anchors for a pair's scores: the photo itself as the 'result' (no style at all: its Gram and colour
@@ -503,7 +519,8 @@ def report(
         "- **MS-SSIM**: structure: MS-SSIM (4 scales) of blurred, standardised luminance at 256 px.",
         "- **Gram**: style: mean over conv1_1..conv5_1 of ||G(result)-G(painting)||²/||G(painting)||², both at 256 px "
         "(max pooling, float32). It is the statistic both tools' style terms match, at their own sizes and weights: "
-        "read it beside the colour distance, which no tool optimises.",
+        "read it beside the colour distance, which no tool optimises. It compares results of one size only: see "
+        "the same strength at two sizes, below, for the 128 px one that compares sizes.",
         "- **colour**: style: sliced Wasserstein-1 distance of the pixel colours in CIELAB (≈ ΔE), both at 128 px.",
         "- **inv.**: motif check: share of the result's coarse edges (128 px, blur 2 px) farther than 4 px from a "
         "photo edge as strong: what was invented (a pasted moon, a moved tower). The sheet shows what it is. Blind "
@@ -566,7 +583,7 @@ def report(
             f"The machine's 5-minute load average when each run ended: {min(loads):.1f} to {max(loads):.1f} "
             f"(on {os.cpu_count()} cores); wall times above a load of the core count are stretched accordingly.",
         ]
-    lines += invariance(configurations, pairs, sizes, results)
+    lines += invariance(configurations, pairs, sizes, results, evaluation)
     lines += ["", "## Against pastiche", ""]
     peer = next((c for c in configurations if c.pastiche), None)
     if peer is None:
@@ -589,25 +606,36 @@ def invariance(
     pairs: list[Pair],
     sizes: list[int],
     results: dict[tuple[str, str, int], Result],
+    evaluation: Evaluation,
 ) -> list[str]:
     """Does a strength mean the same at every size? Each pair's structure and style scores at the largest size
-    against the smallest, as relative differences, for every painterly configuration that has both."""
+    against the smallest, as relative differences, for every painterly configuration that has both; beside them
+    the control that says which Gram distance can make this comparison (quality_metrics, ACROSS_SIZE)."""
     if len(sizes) < 2:
         return []
     small, large = min(sizes), max(sizes)
+    keys = ("edge", "ssim", "gram", "gram128", "colour")
     lines = [
         "",
         f"## The same strength at {small} and {large} px",
         "",
         f"Relative difference of each score, ({large} px − {small} px) / {small} px; within "
-        f"±{INVARIANCE_TOLERANCE:.0%} counts as the same.",
+        f"±{INVARIANCE_TOLERANCE:.0%} counts as the same. Two Gram distances: at {qm.GRAM_SIZE} px, the results "
+        f"table's, and at {qm.ACROSS_SIZE} px, the one that can compare sizes. The control column shows why: the "
+        f"first configuration's {small} px result, enlarged {large // small}× (bicubic) and scored again — the same "
+        f"picture — moves the {qm.GRAM_SIZE} px Gram distance by the first figure and the {qm.ACROSS_SIZE} px one by "
+        f"the second. At {qm.GRAM_SIZE} px a {small} px result is scored at its own pixels and a {large} px one "
+        "through the shrinking filter, which softens the top octave conv1_1 sees.",
         "",
-        "| configuration | pair | edge | MS-SSIM | Gram | colour |",
-        "|---|---|---|---|---|---|",
+        f"| configuration | pair | edge | MS-SSIM | Gram {qm.GRAM_SIZE} px | Gram {qm.ACROSS_SIZE} px | colour | "
+        f"control: enlarged {small} px result, Gram {qm.GRAM_SIZE} / {qm.ACROSS_SIZE} px |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for c in (c for c in configurations if not c.pastiche):
+    controls: dict[str, str] = {}
+    painterly_configurations = [c for c in configurations if not c.pastiche]
+    for c in painterly_configurations:
         rows = 0
-        within = {key: 0 for key in ("edge", "ssim", "gram", "colour")}
+        within = {key: 0 for key in keys}
         for p in pairs:
             a, b = results.get((c.folder, p.name, small)), results.get((c.folder, p.name, large))
             if not a or not b or a.error or b.error:
@@ -618,12 +646,14 @@ def invariance(
                 change = (b.scores[key] - a.scores[key]) / abs(a.scores[key])
                 within[key] += abs(change) <= INVARIANCE_TOLERANCE
                 cells.append(f"{change:+.0%}")
-            lines.append(f"| {c.label} | {p.name} | " + " | ".join(cells) + " |")
+            if p.name not in controls:
+                controls[p.name] = evaluation.enlarged_control(a, p, large // small)
+            lines.append(f"| {c.label} | {p.name} | " + " | ".join(cells) + f" | {controls[p.name]} |")
         if rows:
             lines.append(
                 f"| {c.label} | **within ±{INVARIANCE_TOLERANCE:.0%}** | "
                 + " | ".join(f"**{n}/{rows}**" for n in within.values())
-                + " |"
+                + " | |"
             )
     return lines
 

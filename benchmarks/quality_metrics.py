@@ -11,8 +11,16 @@ Structure (photo against result; higher is better; the optimiser never sees thes
 
 Style (result against painting; lower is better):
 - GramScorer.distance: the mean over conv1_1..conv5_1 of ||G(result) - G(painting)||^2 / ||G(painting)||^2, both
-  images at 256 px longest edge, float32, max pooling: comparable across output sizes. (It is the statistic
-  painterly's style term matches, at other sizes; hence the colour distance beside it.)
+  images at 256 px longest edge, float32, max pooling. (It is the statistic painterly's style term matches, at
+  other sizes; hence the colour distance beside it.) It compares results *of the same size*, and only those: a
+  256 px result is scored at its own pixels, a larger one through Lanczos shrinking, and the shrinking alone moves
+  the score: a 256 px result enlarged 4x (bicubic) and scored again, the same picture, is +17 % to +133 % farther
+  from its painting (14 pairs, benchmarks/QUALITY.md). Conv1_1's Gram matrix sees the top octave the filters
+  soften.
+- The same Gram distance at ACROSS_SIZE (128 px): the score that compares results of different sizes (256 and
+  1024 px; issue 11, the same strength at every size). At half the smallest output's size or less, every result
+  is shrunk by the same filter to the same band, and the enlarged 256 px result scores within 1.5 % of itself.
+  It sees the style as a thumbnail does (conv5_1 is 8 x 8 there), so it does not replace the 256 px score.
 - colour_distance: sliced Wasserstein-1 distance between the two images' pixel colours in CIELAB (units of
   Delta E, roughly), at 128 px longest edge, over 64 fixed random directions (seed 0).
 
@@ -36,6 +44,7 @@ from scipy import ndimage
 EDGE_SIZE = 128  # longest edge for edge_correlation, invented_edges and colour_distance
 SSIM_SIZE = 256
 GRAM_SIZE = 256
+ACROSS_SIZE = 128  # the Gram distance that compares results of different output sizes (see above)
 EDGE_SIGMA = 1.0  # px at EDGE_SIZE: removes pixel noise and the finest brush texture before the gradient
 MOTIF_SIGMA = 2.0
 MOTIF_REACH = 4  # px at EDGE_SIZE: how far a result edge may move from the photo's and still count as kept

@@ -70,11 +70,13 @@ class StyleConfig:
     # At each later size the style weight is multiplied by (its longest edge / the first size's) ** style_growth,
     # so a strength means the same at every output size (engine.painter.at_size).
     style_growth: float = 0.0
-    # At sizes of at least coarse_from times the first (1024 px and up, by default), the style is also matched on
-    # the picture shrunk to the first size, against the paintings' Gram matrices there, with this share of the
-    # style weight: without it a 1024 px result, seen whole, was twice as far from the painting as a 256 px one
-    # (Gram distance +124 % on bridge-nocturne); with it -5 % (benchmarks/QUALITY.md). From 4x, not 2x: at
-    # 512 px the extra pass would cost a quarter of an iteration, at 1024 px a sixteenth. Not in tiled sizes.
+    # At sizes of at least coarse_from times the first (1024 px and up, by default), the picture shrunk to the first
+    # size is held to the Gram matrices it had when it formed there, with this share of the style weight, so the
+    # larger sizes sharpen the picture without restyling it (engine.painter.Painter.formed_grams). It once matched
+    # the paintings' Gram matrices there instead: a 1024 px result then ended more stylised than the 256 px one
+    # (Gram distance at 128 px -2 % to -37 % over 14 pairs) and kept less of the photo (benchmarks/QUALITY.md).
+    # From 4x, not 2x: at 512 px the extra pass would cost a quarter of an iteration, at 1024 px a sixteenth, and
+    # at 512 px the hold was no help. Not in tiled sizes.
     coarse_style: float = 1.0
     coarse_from: float = 4.0
     # High resolution: sizes whose longest edge exceeds tile_size are refined in overlapping tiles of at most

@@ -33,6 +33,7 @@ from .colors import (
     with_colours_of,
 )
 from .highres import TileObjective, guides_in, measure, style_grams
+from .losses import gram_matrix
 from .masks import parse_colors, region_guides
 from .memory import keep_freed_memory, release_freed_memory
 from .objective import Temporal, make_objective, style_targets
@@ -114,6 +115,15 @@ class Painter:
             tensors = [match_luminance(s, photo) for s in tensors]
         return [style_grams(self.model, t, config.style_layers, config.tile_size) for t in tensors]
 
+    def formed_grams(self, formed: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The Gram matrices of the picture as it formed at the first size: what the coarse term holds the larger
+        sizes to, seen at that size. Held to the picture's own, not the painting's: matched to the painting's,
+        the larger sizes went on stylising the picture seen whole, and a 1024 px result ended more stylised than
+        the 256 px one by up to a third (Gram distance at 128 px, benchmarks/QUALITY.md)."""
+        with torch.no_grad():
+            features = self.model(formed)
+        return {name: gram_matrix(features[name].float()) for name in self._engine_config.style_layers}
+
     def palette(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The paintings' colour mean and covariance, pooled by the style blend (each painting at 256 px): what
         a start recoloured to the paintings' palette takes (`config.init_palette`)."""
@@ -152,6 +162,8 @@ class Painter:
             stages = [Stage(*content_img.size, iterations)]
         relay = Relay(callback, sum(s.steps for s in stages), sum(s.work for s in stages), time.perf_counter())
         image: torch.Tensor | None = None
+        formed: torch.Tensor | None = None  # the picture at the first size, whose style the later sizes hold
+        first = stages[0]
         render = to_image
         for stage in stages:
             w, h = stage.width, stage.height
@@ -180,7 +192,6 @@ class Painter:
             else:  # the coarser result, upsampled, is where this size starts
                 image = F.interpolate(image, size=(h, w), mode="bicubic", align_corners=False).clamp_(0, 1)
             relay.size = (w, h)
-            first = stages[0]
             scale = max(w, h) / max(first.width, first.height)  # this size, in multiples of the first
             stage_config = at_size(config, scale)
             if stage.tile:
@@ -191,8 +202,10 @@ class Painter:
                 frame_term = temporal if temporal is not None and temporal.previous.shape[-2:] == (h, w) else None
                 coarse = None
                 if config.coarse_style and guides is None and scale >= config.coarse_from:
-                    first_edge = painting_edge(config, first.width, first.height)
-                    coarse = ((first.height, first.width), self.target_grams(first_edge, content_tensor))
+                    if formed is None:  # resumed past the first size: the start is the picture that formed
+                        formed = F.interpolate(image, size=(first.height, first.width), mode="area")
+                    # One target per painting, as the blend expects; a blend of equal targets is that target.
+                    coarse = ((first.height, first.width), [self.formed_grams(formed)] * len(self.styles))
                 relay.done, relay.work_done, relay.pixels = relay.done + skip, relay.work_done + skip * w * h, w * h
                 image, _ = optimize.run(
                     image,
@@ -205,6 +218,8 @@ class Painter:
                 )
                 relay.done += stage.steps - skip
                 relay.work_done += (stage.steps - skip) * w * h
+            if stage is first:
+                formed = image.detach()
             if relay.stopped:
                 break
         if image is None:
