@@ -155,7 +155,7 @@ def add_config_options(p: argparse.ArgumentParser) -> None:
         type=float,
         default=DEFAULTS.coarse_style,
         help="experts: at sizes of at least --coarse-from times the first, the picture shrunk to the first size is "
-        "also matched to the painting there, with this share of the style weight (0 = off)",
+        "held to the style it had when it formed there, with this share of the style weight (0 = off)",
     )
     g.add_argument(
         "--coarse-from",
