@@ -405,15 +405,16 @@ class Evaluation:
 
     def enlarged_control(self, result: Result, pair: Pair, factor: int) -> str:
         """The Gram distances' answer to a change of size alone: `result` enlarged `factor` times (bicubic), so
-        the same picture, scored again at GRAM_SIZE and at ACROSS_SIZE; relative changes, as "+x % / +y %"."""
+        the same picture, scored again at GRAM_SIZE and at ACROSS_SIZE against its own scores; relative changes,
+        as "+x % / +y %"."""
         painting = self.picture(pair.painting.path)
         with Image.open(result.image) as opened:
             image = opened.convert("RGB")
         enlarged = image.resize((image.width * factor, image.height * factor), Image.Resampling.BICUBIC)
-        changes = []
-        for scorer in (self.scorer, self.across):
-            before = scorer.distance(image, painting, key=pair.painting.path)
-            changes.append(scorer.distance(enlarged, painting, key=pair.painting.path) / before - 1)
+        changes = [
+            scorer.distance(enlarged, painting, key=pair.painting.path) / result.scores[key] - 1
+            for scorer, key in ((self.scorer, "gram"), (self.across, "gram128"))
+        ]
         return " / ".join(f"{change:+.0%}" for change in changes)
 
     def baselines(self, pair: Pair) -> dict[str, float]:
@@ -632,8 +633,7 @@ def invariance(
         "|---|---|---|---|---|---|---|---|",
     ]
     controls: dict[str, str] = {}
-    painterly_configurations = [c for c in configurations if not c.pastiche]
-    for c in painterly_configurations:
+    for c in (c for c in configurations if not c.pastiche):
         rows = 0
         within = {key: 0 for key in keys}
         for p in pairs:

@@ -14,7 +14,7 @@ Style (result against painting; lower is better):
   images at 256 px longest edge, float32, max pooling. (It is the statistic painterly's style term matches, at
   other sizes; hence the colour distance beside it.) It compares results *of the same size*, and only those: a
   256 px result is scored at its own pixels, a larger one through Lanczos shrinking, and the shrinking alone moves
-  the score: a 256 px result enlarged 4x (bicubic) and scored again, the same picture, is +17 % to +133 % farther
+  the score: a 256 px result enlarged 4x (bicubic) and scored again, the same picture, is +16 % to +129 % farther
   from its painting (14 pairs, benchmarks/QUALITY.md). Conv1_1's Gram matrix sees the top octave the filters
   soften.
 - The same Gram distance at ACROSS_SIZE (128 px): the score that compares results of different sizes (256 and
