@@ -79,6 +79,10 @@ class StyleConfig:
     # at 512 px the hold was no help. Not in tiled sizes.
     coarse_style: float = 1.0
     coarse_from: float = 4.0
+    # Parts of a painting that occur once (a moon, a figure) count less in its Gram matrices, so they are not
+    # pasted where the photo has none: positions whose rarity (engine.motifs) exceeds this are weighted down.
+    # 0 = every position counts, as in the paper.
+    motif_rarity: float = 1.1
     # High resolution: sizes whose longest edge exceeds tile_size are refined in overlapping tiles of at most
     # tile_size px (painterly.tiles), so memory follows the tile. 0 = never tile.
     tile_size: int = 1024
@@ -159,6 +163,7 @@ class StyleConfig:
         _number("style_growth", self.style_growth)
         _number("coarse_style", self.coarse_style)
         _number("coarse_from", self.coarse_from)
+        _number("motif_rarity", self.motif_rarity)
         if self.coarse_from < 1:
             raise PainterlyError(
                 f"coarse_from must be 1 or more (a multiple of the first size), got {self.coarse_from}"

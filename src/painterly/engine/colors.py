@@ -43,10 +43,14 @@ def with_colours_of(grey_result: torch.Tensor, content: torch.Tensor) -> torch.T
     return yiq_to_rgb(yiq).clamp(0, 1)
 
 
-def colour_statistics(image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The RGB mean ([3, 1]) and covariance ([3, 3]) of an image's pixels, in float64."""
+def colour_statistics(image: torch.Tensor, weight: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The RGB mean ([3, 1]) and covariance ([3, 3]) of an image's pixels, in float64; with a weight per pixel
+    (the image's size, any shape), of the weighted pixels (a painting's motifs weighted down: engine.motifs)."""
     pixels = image.reshape(3, -1).double()
-    return pixels.mean(1, keepdim=True), torch.cov(pixels)
+    if weight is None:
+        return pixels.mean(1, keepdim=True), torch.cov(pixels)
+    w = weight.reshape(-1).double()
+    return (pixels @ w / w.sum())[:, None], torch.cov(pixels, aweights=w)
 
 
 def mixture_statistics(

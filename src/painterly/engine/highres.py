@@ -68,17 +68,27 @@ def core_features(
             release_freed_memory()  # edge pieces differ in shape: their holes would stay resident beside the next
 
 
-def style_grams(model: VGG19Features, style: torch.Tensor, layers: tuple[str, ...], tile: int = 0) -> dict:
+def style_grams(
+    model: VGG19Features,
+    style: torch.Tensor,
+    layers: tuple[str, ...],
+    tile: int = 0,
+    guide: torch.Tensor | None = None,
+) -> dict:
     """The Gram matrix (mean f f^T, as `losses.gram_matrix`) of the whole style image at each style layer,
-    measured in tiles when the style image is larger than `tile`."""
+    measured in tiles when the style image is larger than `tile`. With a guide ([1, 1, H, W], the square root of
+    each pixel's weight: `engine.motifs`), a weighted mean."""
     sums: dict[str, torch.Tensor] = {}
-    counts = dict.fromkeys(layers, 0)
+    masses = dict.fromkeys(layers, 0.0)
     with torch.no_grad():
-        for features, _ in core_features(model, style, tile):
+        for features, box in core_features(model, style, tile):
+            (piece,) = guides_in(guide, box)
             for name in layers:
-                sums[name] = sums.get(name, 0) + outer_sum(features[name])
-                counts[name] += features[name].shape[-1] * features[name].shape[-2]
-    return {name: sums[name] / counts[name] for name in layers}
+                f = features[name]
+                g = None if piece is None else guide_at(piece, f)
+                sums[name] = sums.get(name, 0) + outer_sum(f, g)
+                masses[name] += f.shape[-1] * f.shape[-2] if g is None else float(g.pow(2).sum())
+    return {name: sums[name] / masses[name] for name in layers}
 
 
 @dataclass

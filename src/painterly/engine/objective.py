@@ -49,7 +49,7 @@ def make_objective(
     config: StyleConfig,
     guides: torch.Tensor | None = None,
     temporal: Temporal | None = None,
-    coarse: tuple[tuple[int, int], Sequence[dict[str, torch.Tensor]]] | None = None,
+    coarse: tuple[tuple[int, int], dict[str, torch.Tensor]] | None = None,
 ) -> Objective:
     """The weighted loss terms for an image the shape of `content` (the whole picture or one tile), against each
     style's Gram targets (`style_grams`, of the whole style image even for a tile). The content targets are
@@ -69,7 +69,6 @@ def make_objective(
     layer_weights = dict(zip(config.style_layers, config.normalised_style_layer_weights()))
 
     low_precision = config.precision == "bfloat16"
-    coarse_targets = None if coarse is None else style_targets(coarse[1], None, config)[0][0]
 
     def objective(image: torch.Tensor) -> dict[str, torch.Tensor]:
         with torch.autocast(image.device.type, dtype=torch.bfloat16, enabled=low_precision):
@@ -86,8 +85,9 @@ def make_objective(
                 f = features[name]
                 gram = gram_matrix(f) if guide is None else guided_gram_matrix(f, guide_at(guide, f))
                 style_term = style_term + area * layer_weights[name] * relative_squared_error(gram, target)
-        if coarse_targets is not None:
-            small = F.interpolate(image, size=coarse[0], mode="area")
+        if coarse is not None:
+            size, coarse_targets = coarse
+            small = F.interpolate(image, size=size, mode="area")
             with torch.autocast(image.device.type, dtype=torch.bfloat16, enabled=low_precision):
                 coarse_features = model(small)
             for name, target in coarse_targets.items():

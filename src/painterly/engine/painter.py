@@ -33,9 +33,9 @@ from .colors import (
     with_colours_of,
 )
 from .highres import TileObjective, guides_in, measure, style_grams
-from .losses import gram_matrix
 from .masks import parse_colors, region_guides
 from .memory import keep_freed_memory, release_freed_memory
+from .motifs import MOTIF_LAYER, motif_guide
 from .objective import Temporal, make_objective, style_targets
 from .precision import choose_precision
 from .resources import available_bytes, estimate_peak_bytes, largest_size_within, largest_tile_within
@@ -55,7 +55,8 @@ def load_model(config: StyleConfig, device: torch.device | str | None = None) ->
     Load it once and pass it to every Painter with the same weights, layers and pooling."""
     device = resolve_device(config.device) if device is None else torch.device(device)
     weights = load_weights(config.weights, config.weights_format)
-    return VGG19Features(weights, config.content_layers + config.style_layers, config.pooling).to(device)
+    motif = (MOTIF_LAYER,) if config.motif_rarity else ()
+    return VGG19Features(weights, config.content_layers + config.style_layers + motif, config.pooling).to(device)
 
 
 class Painter:
@@ -97,9 +98,8 @@ class Painter:
     def style_grams(self, edge: int) -> list[dict[str, torch.Tensor]]:
         """Each painting's Gram matrices with its longest edge at `edge` px, measured once per edge."""
         if edge not in self._grams:
-            config = self._engine_config
             tensors = [to_tensor(resize_longest(s, edge)).to(self.device) for s in self.styles]
-            self._grams[edge] = [style_grams(self.model, t, config.style_layers, config.tile_size) for t in tensors]
+            self._grams[edge] = [self._grams_of(t) for t in tensors]
         return self._grams[edge]
 
     def target_grams(self, edge: int, photo: torch.Tensor) -> list[dict[str, torch.Tensor]]:
@@ -113,22 +113,35 @@ class Painter:
             tensors = [match_histogram(s, photo) for s in tensors]
         else:
             tensors = [match_luminance(s, photo) for s in tensors]
-        return [style_grams(self.model, t, config.style_layers, config.tile_size) for t in tensors]
+        return [self._grams_of(t) for t in tensors]
+
+    def _grams_of(self, painting: torch.Tensor) -> dict[str, torch.Tensor]:
+        """One painting's Gram targets, its motifs weighted down (`config.motif_rarity`, engine.motifs)."""
+        config = self._engine_config
+        guide = motif_guide(self.model, painting, config.motif_rarity) if config.motif_rarity else None
+        return style_grams(self.model, painting, config.style_layers, config.tile_size, guide)
+
+    def _colours_of(self, painting: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One painting's colour mean and covariance, its motifs weighted down as in its Gram matrices: the
+        moon's yellow would otherwise tint the start of an empty sky, where the moon then forms."""
+        rarity = self._engine_config.motif_rarity
+        if not rarity:
+            return colour_statistics(painting)
+        guide = motif_guide(self.model, painting.to(self.device), rarity).cpu()
+        return colour_statistics(painting, guide.pow(2))
 
     def formed_grams(self, formed: torch.Tensor) -> dict[str, torch.Tensor]:
         """The Gram matrices of the picture as it formed at the first size: what the coarse term holds the larger
         sizes to, seen at that size. Held to the picture's own, not the painting's: matched to the painting's,
         the larger sizes went on stylising the picture seen whole, and a 1024 px result ended more stylised than
         the 256 px one by up to a third (Gram distance at 128 px, benchmarks/QUALITY.md)."""
-        with torch.no_grad():
-            features = self.model(formed)
-        return {name: gram_matrix(features[name].float()) for name in self._engine_config.style_layers}
+        return style_grams(self.model, formed, self._engine_config.style_layers)
 
     def palette(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The paintings' colour mean and covariance, pooled by the style blend (each painting at 256 px): what
         a start recoloured to the paintings' palette takes (`config.init_palette`)."""
         if self._palette is None:
-            statistics = [colour_statistics(to_tensor(resize_longest(s, PALETTE_EDGE))) for s in self.styles]
+            statistics = [self._colours_of(to_tensor(resize_longest(s, PALETTE_EDGE))) for s in self.styles]
             self._palette = mixture_statistics(statistics, self.config.normalised_style_blend(len(self.styles)))
         return self._palette
 
@@ -204,8 +217,7 @@ class Painter:
                 if config.coarse_style and guides is None and scale >= config.coarse_from:
                     if formed is None:  # resumed past the first size: the start is the picture that formed
                         formed = F.interpolate(image, size=(first.height, first.width), mode="area")
-                    # One target per painting, as the blend expects; a blend of equal targets is that target.
-                    coarse = ((first.height, first.width), [self.formed_grams(formed)] * len(self.styles))
+                    coarse = ((first.height, first.width), self.formed_grams(formed))
                 relay.done, relay.work_done, relay.pixels = relay.done + skip, relay.work_done + skip * w * h, w * h
                 image, _ = optimize.run(
                     image,
