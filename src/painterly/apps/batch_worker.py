@@ -88,7 +88,7 @@ class PainterCache:
 
     def model(self, config: StyleConfig) -> torch.nn.Module:
         key = (config.weights, config.weights_format, config.content_layers, config.style_layers, config.pooling)
-        key += (config.device,)
+        key += (config.device, bool(config.motif_rarity))  # the motif layer (engine.motifs) joins the network
         if key not in self.models:
             self.models[key] = load_model(config)
             self.models_loaded += 1

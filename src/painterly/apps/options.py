@@ -87,6 +87,13 @@ def add_config_options(p: argparse.ArgumentParser) -> None:
         help="style image is resized to SIZE x this; larger gives larger brush strokes",
     )
     g.add_argument(
+        "--motif-rarity",
+        type=float,
+        default=DEFAULTS.motif_rarity,
+        help="parts of the painting rarer than this (a moon, a figure: things it has once) count less in its "
+        "style, so they are not pasted where the photo has none; lower drops more, 0 = every part counts",
+    )
+    g.add_argument(
         "--style-blend",
         type=_numbers,
         default=None,

@@ -55,7 +55,7 @@ class Engine:
         callback: Callable[[Progress], bool | None],
     ) -> Image.Image:
         key = (config.weights, config.weights_format, config.pooling, config.device)
-        key += (config.content_layers, config.style_layers)
+        key += (config.content_layers, config.style_layers, bool(config.motif_rarity))  # + the motif layer
         if key != self._model_key:
             self._model = self._model_key = None  # let the old network go before loading another
             self._model, self._model_key = load_model(config), key

@@ -1,0 +1,88 @@
+"""A painting's motifs (what it has once: a moon, a figure) count less in its style (engine.motifs, issue 11).
+
+With the real weights: the Nocturne's moon is found and weighted down while paintings that are all texture keep
+their whole style, and with the weighting the Nocturne's yellow moon no longer forms in a landscape's empty sky.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from painterly import StyleConfig, stylize
+from painterly.engine.colors import colour_statistics
+from painterly.engine.highres import style_grams
+from painterly.engine.motifs import motif_guide
+from painterly.engine.painter import load_model
+from painterly.media.images import load_image, resize_longest, to_tensor
+
+ROOT = Path(__file__).resolve().parents[1]
+NOCTURNE = ROOT / "benchmarks" / "images" / "nocturne.jpg"  # dark swirls, one large moon, one figure
+LANDSCAPE = ROOT / "benchmarks" / "images" / "landscape.jpg"  # hills under an empty sky
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model(StyleConfig(precision="float32"), "cpu")
+
+
+def painting(path: Path, edge: int = 256) -> torch.Tensor:
+    return to_tensor(resize_longest(load_image(path), edge))
+
+
+def test_the_nocturne_moon_is_a_motif_and_its_swirls_are_not(model):
+    nocturne = painting(NOCTURNE)
+    weight = motif_guide(model, nocturne, StyleConfig().motif_rarity)[0, 0].pow(2)
+    moon = nocturne[0].mean(0) > 0.75  # the moon's bright disc
+    assert 0.01 < moon.float().mean() < 0.1
+    assert weight[moon].mean() < 0.1, f"the moon still weighs {weight[moon].mean():.2f}"
+    assert weight.median() > 0.99  # the swirls, most of the painting, count in full
+
+
+@pytest.mark.parametrize("name", ["starry_night.jpg", "shipwreck.jpg", "mosaic.png", "strokes.jpg"])
+def test_paintings_of_texture_keep_nearly_all_their_weight(model, images, name):
+    folders = (images, ROOT / "src" / "painterly" / "examples", ROOT / "benchmarks" / "images")
+    path = next(folder / name for folder in folders if (folder / name).is_file())
+    weight = motif_guide(model, painting(path), StyleConfig().motif_rarity).pow(2)
+    assert weight.mean() > 0.95, f"{name}: only {weight.mean():.3f} of the painting counts"
+
+
+def test_the_motif_is_found_at_any_painting_size(model):
+    """The painting is judged at one size, so the same moon is a motif whatever size it is painted at."""
+    small, large = (painting(NOCTURNE, edge) for edge in (128, 512))
+    threshold = StyleConfig().motif_rarity
+    a = motif_guide(model, small, threshold)
+    b = torch.nn.functional.interpolate(motif_guide(model, large, threshold), size=a.shape[-2:], mode="area")
+    assert (a - b).abs().mean() < 0.05
+
+
+def test_weighted_statistics_are_the_weighted_positions_only(model):
+    nocturne = painting(NOCTURNE, 128)
+    plain = style_grams(model, nocturne, ("conv1_1", "conv3_1"))
+    ones = style_grams(model, nocturne, ("conv1_1", "conv3_1"), guide=torch.ones_like(nocturne[:, :1]))
+    for name in plain:
+        torch.testing.assert_close(ones[name], plain[name], rtol=1e-4, atol=1e-6)
+    half = torch.zeros_like(nocturne[:, :1])
+    half[..., :64, :] = 1
+    mean, covariance = colour_statistics(nocturne, half)
+    top_mean, top_covariance = colour_statistics(nocturne[..., :64, :])
+    torch.testing.assert_close(mean, top_mean)
+    torch.testing.assert_close(covariance, top_covariance)
+
+
+def sky_yellow(image) -> float:
+    """The share of the top 40 % (the photo's empty sky) that is yellow: the Nocturne's moon, where one formed."""
+    rgb = np.asarray(image, dtype=np.float64) / 255
+    sky = rgb[: int(0.4 * rgb.shape[0])]
+    return float(((sky[..., 0] + sky[..., 1]) / 2 - sky[..., 2] > 0.1).mean())
+
+
+def test_the_moon_does_not_form_in_an_empty_sky():
+    photo = load_image(LANDSCAPE)
+    with_moon = stylize(photo, NOCTURNE, StyleConfig(size=128, motif_rarity=0, seed=0))
+    without = stylize(photo, NOCTURNE, StyleConfig(size=128, seed=0))
+    assert sky_yellow(with_moon) > 0.01, "every position counting, the moon should form (the failure shown)"
+    assert sky_yellow(without) < 0.2 * sky_yellow(with_moon)
