@@ -207,7 +207,10 @@ def parse_assignments(pieces: Iterable[str]) -> dict[str, object]:
 # StyleConfig fields added after results were cached: a switch, the value that turns it off, and the fields it
 # governs. Switched off, a run is what it was before they existed, so they stay out of the cache key and the
 # results cached before them still count.
-NEUTRAL: dict[str, tuple[object, tuple[str, ...]]] = {"coarse_style": (0.0, ("coarse_style", "coarse_from"))}
+NEUTRAL: dict[str, tuple[object, tuple[str, ...]]] = {
+    "coarse_style": (0.0, ("coarse_style", "coarse_from")),
+    "motif_rarity": (0.0, ("motif_rarity",)),
+}
 
 
 @dataclass
