@@ -15,8 +15,8 @@ import torch
 from painterly import StyleConfig, stylize
 from painterly.engine.colors import colour_statistics
 from painterly.engine.highres import style_grams
-from painterly.engine.motifs import motif_guide
-from painterly.engine.painter import load_model
+from painterly.engine.motifs import motif_guide, motif_map
+from painterly.engine.painter import load_model, model_key
 from painterly.media.images import load_image, resize_longest, to_tensor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,3 +86,29 @@ def test_the_moon_does_not_form_in_an_empty_sky():
     without = stylize(photo, NOCTURNE, StyleConfig(size=128, seed=0))
     assert sky_yellow(with_moon) > 0.01, "every position counting, the moon should form (the failure shown)"
     assert sky_yellow(without) < 0.2 * sky_yellow(with_moon)
+
+
+def test_a_painter_finds_each_paintings_motifs_once(model, monkeypatch):
+    """The map depends on the painting alone: every size it is measured at, and its palette, reuse one map."""
+    from painterly.engine import painter as painter_module
+
+    found = []
+
+    def counted(*args, **kwargs):
+        found.append(1)
+        return motif_map(*args, **kwargs)
+
+    monkeypatch.setattr(painter_module, "motif_map", counted)
+    painter = painter_module.Painter([NOCTURNE], StyleConfig(precision="float32"), model=model)
+    for edge in (128, 256, 512):
+        painter.style_grams(edge)
+    painter.palette()
+    assert len(found) == 1
+
+
+def test_configs_that_build_the_same_network_share_a_key():
+    base = StyleConfig()
+    assert model_key(base) == model_key(StyleConfig(strength=0.9, size=128, motif_rarity=2.0))
+    assert model_key(base) != model_key(StyleConfig(motif_rarity=0))  # the motif layer leaves the network
+    assert model_key(base) != model_key(StyleConfig(pooling="avg"))
+    assert model_key(base) != model_key(StyleConfig(content_layers=("conv4_2",)))

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from painterly import StyleConfig
 from test_studio_server import EXAMPLES, Studio
 
 CHROMIUM_ARGS = [
@@ -77,6 +78,8 @@ def preview_sources(page: Page, wanted: int, timeout: float) -> list[str]:
 
 def test_paint_watch_the_preview_stop_and_download(page_on: Page, images):
     page = page_on
+    # The slider starts at the engine's default exactly (a coarser step would round it: 0.47 -> 0.45).
+    expect(page.locator("#strength")).to_have_value(str(StyleConfig().strength))
     page.get_by_label("Photo", exact=True).set_input_files(images / "tubingen.jpg")
     expect(page.locator("#photo-name")).to_have_text("tubingen.jpg (1024×768)")
     page.get_by_label("Painting", exact=True).set_input_files(images / "starry_night.jpg")

@@ -31,7 +31,7 @@ import torch
 
 from ..config import StyleConfig
 from ..engine.optimize import Progress
-from ..engine.painter import Painter, load_model
+from ..engine.painter import Painter, load_model, model_key
 from ..errors import PainterlyError
 from ..media.images import load_alpha, load_image
 from .batch_jobs import digest
@@ -87,8 +87,7 @@ class PainterCache:
         return path
 
     def model(self, config: StyleConfig) -> torch.nn.Module:
-        key = (config.weights, config.weights_format, config.content_layers, config.style_layers, config.pooling)
-        key += (config.device, bool(config.motif_rarity))  # the motif layer (engine.motifs) joins the network
+        key = model_key(config)
         if key not in self.models:
             self.models[key] = load_model(config)
             self.models_loaded += 1

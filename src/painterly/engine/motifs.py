@@ -55,15 +55,27 @@ def rarity(features: torch.Tensor) -> torch.Tensor:
     return score
 
 
-def motif_guide(model: VGG19Features, style: torch.Tensor, threshold: float) -> torch.Tensor:
-    """[1, 1, H, W] for a style image [1, 3, H, W]: the square root of each pixel's weight in the painting's Gram
-    matrices (a guide, as `losses.outer_sum` takes it), 1 for texture, falling towards 0 inside motifs whose
-    rarity exceeds `threshold`."""
+def motif_map(model: VGG19Features, style: torch.Tensor, threshold: float) -> torch.Tensor:
+    """[1, 1, h, w], on the conv4_1 grid of a style image [1, 3, H, W] seen at MOTIF_EDGE px: the square root of
+    each position's weight in the painting's Gram matrices, 1 for texture, falling towards 0 inside motifs whose
+    rarity exceeds `threshold`. It depends on the painting alone, so a Painter finds it once per painting and
+    stretches it (`guide_of`) to every size it measures the painting at."""
     _, _, h, w = style.shape
     scale = MOTIF_EDGE / max(h, w)
-    seen = F.interpolate(style, scale_factor=scale, mode="bilinear", antialias=scale < 1, align_corners=False)
+    seen = style
+    if scale != 1:
+        seen = F.interpolate(style, scale_factor=scale, mode="bilinear", antialias=scale < 1, align_corners=False)
     with torch.no_grad():
         score = rarity(model(seen.clamp(0, 1))[MOTIF_LAYER])
     weight = (threshold / score.clamp_min(1e-12)).clamp(max=1).pow(SHARPNESS)
-    guide = F.interpolate(weight.sqrt()[None, None], size=(h, w), mode="bilinear", align_corners=False)
-    return guide.to(style.dtype)
+    return weight.sqrt()[None, None]
+
+
+def guide_of(motifs: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """A motif map stretched to a painting of `height` x `width` px: the guide `losses.outer_sum` takes."""
+    return F.interpolate(motifs, size=(height, width), mode="bilinear", align_corners=False)
+
+
+def motif_guide(model: VGG19Features, style: torch.Tensor, threshold: float) -> torch.Tensor:
+    """[1, 1, H, W] for a style image [1, 3, H, W]: its motif map at its own size."""
+    return guide_of(motif_map(model, style, threshold), *style.shape[-2:]).to(style.dtype)

@@ -35,7 +35,7 @@ from .colors import (
 from .highres import TileObjective, guides_in, measure, style_grams
 from .masks import parse_colors, region_guides
 from .memory import keep_freed_memory, release_freed_memory
-from .motifs import MOTIF_LAYER, motif_guide
+from .motifs import MOTIF_EDGE, MOTIF_LAYER, guide_of, motif_map
 from .objective import Temporal, make_objective, style_targets
 from .precision import choose_precision
 from .resources import available_bytes, estimate_peak_bytes, largest_size_within, largest_tile_within
@@ -47,7 +47,7 @@ from .weights import load_weights
 Callback = Callable[[optimize.Progress], "bool | None"]
 PALETTE_EDGE = 256  # px: a painting's colour statistics need no more
 
-__all__ = ["Painter", "Temporal", "load_model", "stylize"]
+__all__ = ["Painter", "Temporal", "load_model", "model_key", "stylize"]
 
 
 def load_model(config: StyleConfig, device: torch.device | str | None = None) -> VGG19Features:
@@ -57,6 +57,14 @@ def load_model(config: StyleConfig, device: torch.device | str | None = None) ->
     weights = load_weights(config.weights, config.weights_format)
     motif = (MOTIF_LAYER,) if config.motif_rarity else ()
     return VGG19Features(weights, config.content_layers + config.style_layers + motif, config.pooling).to(device)
+
+
+def model_key(config: StyleConfig) -> tuple:
+    """What `load_model` builds from a config: two configs with the same key can share one network, so a
+    front-end that keeps networks between runs keys them by this, and a new field `load_model` reads is added
+    here, once."""
+    layers = config.content_layers + config.style_layers
+    return (config.weights, config.weights_format, layers, config.pooling, config.device, bool(config.motif_rarity))
 
 
 class Painter:
@@ -94,12 +102,13 @@ class Painter:
         self.model = model if model is not None else load_model(config, self.device)
         self._grams: dict[int, list[dict[str, torch.Tensor]]] = {}  # style edge -> each style's Gram targets
         self._palette: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._motifs: list[torch.Tensor | None] | None = None  # each painting's motif map, found once
 
     def style_grams(self, edge: int) -> list[dict[str, torch.Tensor]]:
         """Each painting's Gram matrices with its longest edge at `edge` px, measured once per edge."""
         if edge not in self._grams:
             tensors = [to_tensor(resize_longest(s, edge)).to(self.device) for s in self.styles]
-            self._grams[edge] = [self._grams_of(t) for t in tensors]
+            self._grams[edge] = [self._grams_of(t, i) for i, t in enumerate(tensors)]
         return self._grams[edge]
 
     def target_grams(self, edge: int, photo: torch.Tensor) -> list[dict[str, torch.Tensor]]:
@@ -113,22 +122,35 @@ class Painter:
             tensors = [match_histogram(s, photo) for s in tensors]
         else:
             tensors = [match_luminance(s, photo) for s in tensors]
-        return [self._grams_of(t) for t in tensors]
+        return [self._grams_of(t, i) for i, t in enumerate(tensors)]
 
-    def _grams_of(self, painting: torch.Tensor) -> dict[str, torch.Tensor]:
-        """One painting's Gram targets, its motifs weighted down (`config.motif_rarity`, engine.motifs)."""
-        config = self._engine_config
-        guide = motif_guide(self.model, painting, config.motif_rarity) if config.motif_rarity else None
-        return style_grams(self.model, painting, config.style_layers, config.tile_size, guide)
-
-    def _colours_of(self, painting: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """One painting's colour mean and covariance, its motifs weighted down as in its Gram matrices: the
-        moon's yellow would otherwise tint the start of an empty sky, where the moon then forms."""
+    def motif_maps(self) -> list[torch.Tensor | None]:
+        """Each painting's motif map (engine.motifs), None where every position counts (`motif_rarity` 0).
+        Found once per painting, from the painting itself (recoloured or not, at whatever size it is measured):
+        the same parts are motifs at every size and for every photo."""
         rarity = self._engine_config.motif_rarity
         if not rarity:
-            return colour_statistics(painting)
-        guide = motif_guide(self.model, painting.to(self.device), rarity).cpu()
-        return colour_statistics(painting, guide.pow(2))
+            return [None] * len(self.styles)
+        if self._motifs is None:
+            seen = [to_tensor(resize_longest(s, MOTIF_EDGE)).to(self.device) for s in self.styles]
+            self._motifs = [motif_map(self.model, s, rarity) for s in seen]
+        return self._motifs
+
+    def _guide(self, index: int, painting: torch.Tensor) -> torch.Tensor | None:
+        motifs = self.motif_maps()[index]
+        return None if motifs is None else guide_of(motifs, *painting.shape[-2:]).to(painting.device)
+
+    def _grams_of(self, painting: torch.Tensor, index: int) -> dict[str, torch.Tensor]:
+        """Painting `index`'s Gram targets, its motifs weighted down (`config.motif_rarity`, engine.motifs)."""
+        config = self._engine_config
+        guide = self._guide(index, painting)
+        return style_grams(self.model, painting, config.style_layers, config.tile_size, guide)
+
+    def _colours_of(self, painting: torch.Tensor, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Painting `index`'s colour mean and covariance, its motifs weighted down as in its Gram matrices: the
+        moon's yellow would otherwise tint the start of an empty sky, where the moon then forms."""
+        guide = self._guide(index, painting)
+        return colour_statistics(painting, None if guide is None else guide.pow(2))
 
     def formed_grams(self, formed: torch.Tensor) -> dict[str, torch.Tensor]:
         """The Gram matrices of the picture as it formed at the first size: what the coarse term holds the larger
@@ -141,7 +163,8 @@ class Painter:
         """The paintings' colour mean and covariance, pooled by the style blend (each painting at 256 px): what
         a start recoloured to the paintings' palette takes (`config.init_palette`)."""
         if self._palette is None:
-            statistics = [self._colours_of(to_tensor(resize_longest(s, PALETTE_EDGE))) for s in self.styles]
+            seen = [to_tensor(resize_longest(s, PALETTE_EDGE)) for s in self.styles]
+            statistics = [self._colours_of(s, i) for i, s in enumerate(seen)]
             self._palette = mixture_statistics(statistics, self.config.normalised_style_blend(len(self.styles)))
         return self._palette
 

@@ -26,7 +26,7 @@ from PIL import Image
 from ... import __version__
 from ...config import StyleConfig
 from ...engine.optimize import Progress
-from ...engine.painter import Painter, load_model
+from ...engine.painter import Painter, load_model, model_key
 from ...errors import PainterlyError
 from .store import Store, new_id
 
@@ -54,8 +54,7 @@ class Engine:
         config: StyleConfig,
         callback: Callable[[Progress], bool | None],
     ) -> Image.Image:
-        key = (config.weights, config.weights_format, config.pooling, config.device)
-        key += (config.content_layers, config.style_layers, bool(config.motif_rarity))  # + the motif layer
+        key = model_key(config)
         if key != self._model_key:
             self._model = self._model_key = None  # let the old network go before loading another
             self._model, self._model_key = load_model(config), key
