@@ -15,7 +15,7 @@ import torch
 from painterly import StyleConfig, stylize
 from painterly.engine.colors import colour_statistics
 from painterly.engine.highres import style_grams
-from painterly.engine.motifs import motif_guide, motif_map
+from painterly.engine.motifs import guide_of, motif_map
 from painterly.engine.painter import load_model, model_key
 from painterly.media.images import load_image, resize_longest, to_tensor
 
@@ -31,6 +31,11 @@ def model():
 
 def painting(path: Path, edge: int = 256) -> torch.Tensor:
     return to_tensor(resize_longest(load_image(path), edge))
+
+
+def motif_guide(model, style: torch.Tensor, threshold: float) -> torch.Tensor:
+    """The painting's motif map stretched to the painting's own size, as the Painter measures it."""
+    return guide_of(motif_map(model, style, threshold), *style.shape[-2:])
 
 
 def test_the_nocturne_moon_is_a_motif_and_its_swirls_are_not(model):

@@ -74,8 +74,3 @@ def motif_map(model: VGG19Features, style: torch.Tensor, threshold: float) -> to
 def guide_of(motifs: torch.Tensor, height: int, width: int) -> torch.Tensor:
     """A motif map stretched to a painting of `height` x `width` px: the guide `losses.outer_sum` takes."""
     return F.interpolate(motifs, size=(height, width), mode="bilinear", align_corners=False)
-
-
-def motif_guide(model: VGG19Features, style: torch.Tensor, threshold: float) -> torch.Tensor:
-    """[1, 1, H, W] for a style image [1, 3, H, W]: its motif map at its own size."""
-    return guide_of(motif_map(model, style, threshold), *style.shape[-2:]).to(style.dtype)

@@ -55,16 +55,21 @@ def load_model(config: StyleConfig, device: torch.device | str | None = None) ->
     Load it once and pass it to every Painter with the same weights, layers and pooling."""
     device = resolve_device(config.device) if device is None else torch.device(device)
     weights = load_weights(config.weights, config.weights_format)
+    return VGG19Features(weights, network_layers(config), config.pooling).to(device)
+
+
+def network_layers(config: StyleConfig) -> tuple[str, ...]:
+    """The layers the network of a config returns: its content and style layers, and the motif layer when
+    motifs are weighted down (engine.motifs)."""
     motif = (MOTIF_LAYER,) if config.motif_rarity else ()
-    return VGG19Features(weights, config.content_layers + config.style_layers + motif, config.pooling).to(device)
+    return config.content_layers + config.style_layers + motif
 
 
 def model_key(config: StyleConfig) -> tuple:
     """What `load_model` builds from a config: two configs with the same key can share one network, so a
-    front-end that keeps networks between runs keys them by this, and a new field `load_model` reads is added
-    here, once."""
-    layers = config.content_layers + config.style_layers
-    return (config.weights, config.weights_format, layers, config.pooling, config.device, bool(config.motif_rarity))
+    front-end that keeps networks between runs keys them by this. Built from the same fields `load_model`
+    reads, through the same `network_layers`."""
+    return (config.weights, config.weights_format, network_layers(config), config.pooling, config.device)
 
 
 class Painter:
