@@ -93,6 +93,9 @@ class Studio:
         status, _, raw = self.request("POST", "/api/uploads", body, {"Content-Type": content_type, **(headers or {})})
         return status, json.loads(raw)
 
+    def events(self, timeout: float = 60) -> EventStream:
+        return EventStream(self, timeout)
+
     def wait_for(self, job_id: str, states=("done", "stopped", "failed", "cancelled"), timeout: float = 300) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -114,6 +117,32 @@ class Studio:
         except subprocess.TimeoutExpired:
             self.process.kill()
             _, self.stderr = self.process.communicate()
+
+
+class EventStream:
+    """`/api/events` read as the page's EventSource reads it: (event name, JSON data) in the order sent."""
+
+    def __init__(self, studio: Studio, timeout: float) -> None:
+        self.connection = http.client.HTTPConnection(studio.address, studio.port, timeout=timeout)
+        self.connection.request("GET", "/api/events", headers={"Host": studio.host})
+        self.response = self.connection.getresponse()
+        assert self.response.status == 200 and self.response.getheader("Content-Type").startswith("text/event-stream")
+
+    def next(self) -> tuple[str, object]:
+        name, data = None, []
+        while True:
+            line = self.response.readline().decode()
+            assert line, "the event stream ended"
+            line = line.rstrip("\r\n")
+            if line.startswith("event: "):
+                name = line[len("event: ") :]
+            elif line.startswith("data: "):
+                data.append(line[len("data: ") :])
+            elif not line and name:
+                return name, json.loads("\n".join(data))
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def multipart(fields: dict, file: tuple[str, str, bytes]) -> tuple[bytes, str]:
@@ -260,8 +289,23 @@ def test_jobs_queue_one_at_a_time_and_a_waiting_one_can_be_cancelled(studio):
     status, second = studio.json("POST", "/api/jobs", job)
     assert status == 201 and second["state"] == "queued" and second["ahead"] == 1
     studio.wait_for(first["id"], states=("running",))
-    status, second = studio.json("POST", f"/api/jobs/{second['id']}/stop")
-    assert second["state"] == "cancelled"
+    stream = studio.events()
+    try:  # a page's stream opens with every job, then each change in order: the cancel comes after the list
+        name, jobs = stream.next()
+        assert name == "jobs" and {j["id"]: j["state"] for j in jobs if j["id"] in (first["id"], second["id"])} == {
+            first["id"]: "running",
+            second["id"]: "queued",
+        }
+        status, second = studio.json("POST", f"/api/jobs/{second['id']}/stop")
+        assert second["state"] == "cancelled"
+        while True:
+            name, job = stream.next()
+            assert name == "job"
+            if job["id"] == second["id"] and job["state"] != "queued":
+                break
+        assert job["state"] == "cancelled"
+    finally:
+        stream.close()
     studio.json("POST", f"/api/jobs/{first['id']}/stop")
     first = studio.wait_for(first["id"])
     assert first["state"] == "stopped" and first["result"] == first["id"]

@@ -471,17 +471,22 @@ def build_app(store: Store, max_upload_bytes: int, hosts: set[str]):
 
     async def events(request: Request) -> Response:
         async def stream():
-            seen: dict[str, int] = {}
             yield "retry: 1000\n\n"
+            # The stream opens with every job, then sends each change after it, on one ordered channel. A page
+            # that fetched the list separately could take an answer computed before a Stop after the Stop's event.
+            wake = hub.event  # taken before reading, so a change after the read wakes this loop
+            snapshot = queue.summaries()
+            seen = {summary["id"]: summary["version"] for summary in snapshot}
+            yield f"event: jobs\ndata: {json.dumps(snapshot)}\n\n"
             while True:  # ends when the page goes (Starlette cancels it) or the server stops
-                wake = hub.event  # taken before reading, so a change after the read wakes this loop
-                for summary in queue.summaries(since=seen):
-                    seen[summary["id"]] = summary["version"]
-                    yield f"event: job\ndata: {json.dumps(summary)}\n\n"
                 try:
                     await asyncio.wait_for(wake.wait(), timeout=15)
                 except asyncio.TimeoutError:
                     yield ": still here\n\n"
+                wake = hub.event
+                for summary in queue.summaries(since=seen):
+                    seen[summary["id"]] = summary["version"]
+                    yield f"event: job\ndata: {json.dumps(summary)}\n\n"
 
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
         return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)

@@ -415,6 +415,17 @@ function takeJob(summary) {
   if (finished && !(before && before.result)) refreshGallery();
 }
 
+function onJobList(summaries) {
+  const before = studio.jobs;
+  studio.jobs = new Map();
+  for (const summary of summaries) {
+    const known = before.get(summary.id);
+    studio.jobs.set(summary.id, known && known.version > summary.version ? known : summary);
+  }
+  renderShown();
+  renderQueue();
+}
+
 function onJobEvent(summary) {
   takeJob(summary);
   if (studio.shown && studio.shown.job === summary.id) renderShown();
@@ -673,17 +684,14 @@ async function restoreRequest(request) {
 
 function connect() {
   const source = new EventSource("/api/events");
-  source.addEventListener("open", async () => {
+  source.addEventListener("open", () => {
     $("connection").textContent = "connected";
     $("connection").className = "connection";
-    // after a reconnect the server may have restarted: take its jobs afresh
-    try {
-      const jobs = await api("/api/jobs");
-      studio.jobs = new Map(jobs.map((j) => [j.id, j]));
-      renderShown();
-      renderQueue();
-    } catch (err) { /* the stream will retry */ }
   });
+  // The stream opens with every job the server has (after a reconnect it may be a restarted server: jobs it does
+  // not list are gone), then sends each change after it, in order. No separate fetch: its answer could be older
+  // than an event already shown, and would undo it.
+  source.addEventListener("jobs", (event) => onJobList(JSON.parse(event.data)));
   source.addEventListener("job", (event) => onJobEvent(JSON.parse(event.data)));
   source.addEventListener("error", () => {
     $("connection").textContent = "reconnecting to the studio server…";
