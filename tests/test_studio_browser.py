@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import socket
 import time
 
 import pytest
@@ -157,3 +158,35 @@ def test_a_second_job_waits_in_the_queue_and_a_reload_reattaches(page_on: Page):
 
     page.get_by_role("button", name="Stop", exact=True).click()  # a waiting job is cancelled
     expect(page.locator("#badge")).to_have_text("Cancelled", timeout=ENGINE_TIMEOUT)
+
+
+def test_after_a_server_restart_the_page_reconnects_and_forgets_the_old_servers_jobs(page: Page, tmp_path):
+    """The event stream's opening list is the page's whole picture of the queue: jobs the restarted server does
+    not list are gone, not shown as painting forever; its results, kept in the folder, stay in the gallery."""
+    with socket.socket() as probe:  # a free port, so the second server can take the same address
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    first = Studio(tmp_path, "--port", str(port))
+    try:
+        page.set_default_timeout(30_000)
+        page.goto(f"http://{first.host}/")
+        expect(page.locator("#connection")).to_have_text("connected")
+        page.get_by_role("button", name="example village").click()
+        page.get_by_role("button", name="example swirls").click()
+        choose_settings(page, size=64, iterations=5000)
+        page.get_by_role("button", name="Paint", exact=True).click()
+        expect(page.locator("#badge")).to_have_text("Painting", timeout=ENGINE_TIMEOUT)
+        page.get_by_role("button", name="Paint", exact=True).click()
+        expect(page.locator("#queue li")).to_have_count(2)
+    finally:
+        first.stop()  # SIGTERM: the running job stops and keeps its best image, the waiting one is cancelled
+    expect(page.locator("#connection")).to_have_text("reconnecting to the studio server…")
+
+    second = Studio(tmp_path, "--port", str(port))
+    try:
+        expect(page.locator("#connection")).to_have_text("connected", timeout=ENGINE_TIMEOUT)
+        expect(page.locator("#queue li")).to_have_count(0)
+        expect(page.locator("#badge")).to_be_hidden()
+        expect(page.locator("#gallery li")).to_have_count(1)  # the stopped job's result, read from the folder
+    finally:
+        second.stop()

@@ -29,6 +29,7 @@ const studio = {
   shown: null, // {job: id} or {result: entry}
   results: [],
   previewVersion: null,
+  connected: false, // the event stream has opened once: a later opening list is a reconnect
 };
 
 // ---------- small helpers
@@ -424,6 +425,8 @@ function onJobList(summaries) {
   }
   renderShown();
   renderQueue();
+  if (studio.connected) refreshGallery(); // a reconnect: results may have been added while the page was away
+  studio.connected = true;
 }
 
 function onJobEvent(summary) {
