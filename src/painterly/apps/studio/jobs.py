@@ -237,10 +237,6 @@ class JobQueue:
                 if since is None or since.get(job.id, -1) < job.version
             ]
 
-    def versions(self) -> dict[str, int]:
-        with self._cond:
-            return {job.id: job.version for job in self._jobs.values()}
-
     def summary(self, job: Job) -> dict:
         with self._cond:
             return self._summary(job)

@@ -407,10 +407,14 @@ function watchJob(id) {
   renderGallery();
 }
 
+// A job's summaries arrive by two roads (the answer to a POST, the event stream), not always in order.
+function isOlder(summary, known) {
+  return Boolean(known && known.version > summary.version);
+}
+
 function takeJob(summary) {
   const before = studio.jobs.get(summary.id);
-  // the answer to a POST can arrive after a newer event about the same job: keep the newer
-  if (before && before.version > summary.version) return;
+  if (isOlder(summary, before)) return;
   studio.jobs.set(summary.id, summary);
   const finished = ["done", "stopped"].includes(summary.state) && summary.result;
   if (finished && !(before && before.result)) refreshGallery();
@@ -421,7 +425,7 @@ function onJobList(summaries) {
   studio.jobs = new Map();
   for (const summary of summaries) {
     const known = before.get(summary.id);
-    studio.jobs.set(summary.id, known && known.version > summary.version ? known : summary);
+    studio.jobs.set(summary.id, isOlder(summary, known) ? known : summary);
   }
   renderShown();
   renderQueue();
