@@ -56,7 +56,7 @@ PAINTERLY_RUNS = [
         "painterly previous default (128 px start, style weight 30, float32)",
         ["--start-size", "128", "--start-iterations", "150", "--iterations", "50", "--style-weight", "30"]
         + ["--precision", "float32", "--init-palette", "photo", "--content-layers", "conv4_2"]
-        + ["--coarse-style", "0"],
+        + ["--coarse-style", "0", "--hold", "0", "--motif-rarity", "0"],
     ),
 ]
 

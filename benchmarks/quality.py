@@ -210,6 +210,7 @@ def parse_assignments(pieces: Iterable[str]) -> dict[str, object]:
 NEUTRAL: dict[str, tuple[object, tuple[str, ...]]] = {
     "coarse_style": (0.0, ("coarse_style", "coarse_from")),
     "motif_rarity": (0.0, ("motif_rarity",)),
+    "hold": (0.0, ("hold", "hold_from")),
 }
 
 

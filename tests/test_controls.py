@@ -286,9 +286,9 @@ def test_style_growth_raises_the_style_weight_at_each_larger_size():
 
 
 def test_coarse_style_holds_the_style_the_picture_formed_with(images):
-    """At a size four times the first (by default), the picture shrunk back to the first size is held to the Gram
-    matrices it had when it formed there; without the term the larger sizes carry it away from them
-    (benchmarks/QUALITY.md, the same strength at 256 and 1024 px)."""
+    """Experts' Gram hold (off by default since the pixel hold replaced it): at a size four times the first, the
+    picture shrunk back to the first size is held to the Gram matrices it had when it formed there; without the
+    term the larger sizes carry it away from them."""
     from painterly.engine.losses import gram_matrix, relative_squared_error
     from painterly.engine.painter import load_model
 
@@ -309,9 +309,37 @@ def test_coarse_style_holds_the_style_the_picture_formed_with(images):
         ours = grams(result)
         return sum(float(relative_squared_error(ours[n], held[n])) for n in layers)
 
-    plain, _ = _run(images, size=128, **settings, coarse_style=0.0)
-    holding, _ = _run(images, size=128, **settings, coarse_style=1.0)
+    plain, _ = _run(images, size=128, **settings, hold=0, coarse_style=0.0)
+    holding, _ = _run(images, size=128, **settings, hold=0, coarse_style=1.0)
     assert drift(holding) < 0.8 * drift(plain)
     for name, value in (("coarse_style", -1), ("coarse_from", 0.5)):
+        with pytest.raises(PainterlyError, match=name):
+            StyleConfig(**{name: value})
+
+
+def test_the_larger_sizes_are_held_to_the_picture_as_it_formed(images):
+    """By default every size from twice the first on is held to the picture that formed at the first size, seen
+    at half that size: the larger sizes add detail but do not restyle the picture seen whole, so one strength
+    gives the same picture at every output size (benchmarks/QUALITY.md, across sizes). Without the hold the
+    larger sizes carry the picture away from it; the finer detail is still theirs to change."""
+    from painterly.engine.objective import seen_at
+
+    settings = {"start_size": 32, "start_iterations": 20, "iterations": 10, "precision": "float32"}
+    formed, _ = _run(images, size=32, **settings)  # the first size of the runs below, alone: the same picture
+    anchor = seen_at(to_tensor(formed), (12, 16))
+
+    def drift(result: Image.Image) -> float:
+        return float((seen_at(to_tensor(result), (12, 16)) - anchor).abs().mean())
+
+    plain, plain_losses = _run(images, size=128, **settings, hold=0)
+    held, held_losses = _run(images, size=128, **settings)
+    assert StyleConfig().hold > 0 and StyleConfig().hold_from == 2
+    assert drift(held) < 0.5 * drift(plain)
+    assert "hold" in held_losses[-1] and "hold" not in plain_losses[-1]
+    assert "hold" not in held_losses[0]  # not at the first size, where the picture forms
+    # What the hold leaves free: the result is not the formed picture enlarged.
+    enlarged = to_tensor(formed.resize(held.size, Image.Resampling.BICUBIC))
+    assert float((to_tensor(held) - enlarged).abs().mean()) > 2 * drift(held)
+    for name, value in (("hold", -1), ("hold_from", 0.5)):
         with pytest.raises(PainterlyError, match=name):
             StyleConfig(**{name: value})

@@ -74,14 +74,21 @@ class StyleConfig:
     # At each later size the style weight is multiplied by (its longest edge / the first size's) ** style_growth,
     # so a strength means the same at every output size (engine.painter.at_size).
     style_growth: float = 0.0
-    # At sizes of at least coarse_from times the first (1024 px and up, by default), the picture shrunk to the first
-    # size is held to the Gram matrices it had when it formed there, with this share of the style weight, so the
-    # larger sizes sharpen the picture without restyling it (engine.painter.Painter.formed_grams). It once matched
-    # the paintings' Gram matrices there instead: a 1024 px result then ended more stylised than the 256 px one
-    # (Gram distance at 128 px -2 % to -37 % over 14 pairs) and kept less of the photo (benchmarks/QUALITY.md).
-    # From 4x, not 2x: at 512 px the extra pass would cost a quarter of an iteration, at 1024 px a sixteenth, and
-    # at 512 px the hold was no help. Not in tiled sizes.
-    coarse_style: float = 1.0
+    # At sizes of at least hold_from times the first (512 px and up, by default), the picture seen at half the first
+    # size is held to the picture as it formed there: `hold` times the mean squared difference of the two, in 0-1
+    # RGB (engine.objective.Hold). The larger sizes then add finer strokes and the photo's finer detail but do not
+    # restyle the picture seen whole, so the same strength gives the same picture at every output size. Without
+    # it, from 256 to 1024 px the flat paintings went on stylising (Gram distance at 128 px -26 % on
+    # tubingen-mosaic) and the dense strokes faded (+20 % on bridge-strokes). 3000, not 1000: at 1000 bridge-strokes
+    # still drifted +9 % by 1024 px; at 10000 a box-filtered hold left a faint grid (benchmarks/quality_reading.md).
+    # Not in tiled sizes.
+    hold: float = 3000.0
+    hold_from: float = 2.0
+    # Experts, off by default: the Gram hold that `hold` replaced. At sizes of at least coarse_from times the
+    # first, the picture shrunk to the first size is held to the Gram matrices it had when it formed there, with
+    # this share of the style weight (engine.painter.Painter.formed_grams). It held the style, not the picture:
+    # the flat paintings still went on stylising (tubingen-mosaic -26 %). Not in tiled sizes.
+    coarse_style: float = 0.0
     coarse_from: float = 4.0
     # Parts of a painting that occur once (a moon, a figure) count less in its Gram matrices, so they are not
     # pasted where the photo has none: positions whose rarity (engine.motifs) exceeds this are weighted down.
@@ -167,11 +174,14 @@ class StyleConfig:
         _number("style_growth", self.style_growth)
         _number("coarse_style", self.coarse_style)
         _number("coarse_from", self.coarse_from)
+        _number("hold", self.hold)
+        _number("hold_from", self.hold_from)
         _number("motif_rarity", self.motif_rarity)
-        if self.coarse_from < 1:
-            raise PainterlyError(
-                f"coarse_from must be 1 or more (a multiple of the first size), got {self.coarse_from}"
-            )
+        for name in ("coarse_from", "hold_from"):
+            if getattr(self, name) < 1:
+                raise PainterlyError(
+                    f"{name} must be 1 or more (a multiple of the first size), got {getattr(self, name)}"
+                )
         if self.strength > 1:
             raise PainterlyError(f"strength must be between 0 and 1, got {self.strength}")
         if self.lr is not None:

@@ -158,11 +158,26 @@ def add_config_options(p: argparse.ArgumentParser) -> None:
         "size) ** this, so a strength looks the same at every output size",
     )
     g.add_argument(
+        "--hold",
+        type=float,
+        default=DEFAULTS.hold,
+        help="experts: at sizes of at least --hold-from times the first, the picture seen at half the first size "
+        "is held to the picture as it formed there, with this weight (mean squared 0-1 pixel difference), so a "
+        "strength gives the same picture at every size; 0 = off",
+    )
+    g.add_argument(
+        "--hold-from",
+        type=float,
+        default=DEFAULTS.hold_from,
+        help="experts: the smallest multiple of the first size at which --hold applies",
+    )
+    g.add_argument(
         "--coarse-style",
         type=float,
         default=DEFAULTS.coarse_style,
         help="experts: at sizes of at least --coarse-from times the first, the picture shrunk to the first size is "
-        "held to the style it had when it formed there, with this share of the style weight (0 = off)",
+        "held to the Gram matrices it had when it formed there, with this share of the style weight (the hold "
+        "--hold replaced; 0 = off)",
     )
     g.add_argument(
         "--coarse-from",

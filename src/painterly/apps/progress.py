@@ -14,7 +14,8 @@ def _duration(seconds: float) -> str:
 
 
 def describe(progress: Progress) -> str:
-    names = ("content", "style", "tv", *(("temporal",) if "temporal" in progress.losses else ()), "total")
+    extra = tuple(name for name in ("hold", "temporal") if name in progress.losses)  # only where a run has them
+    names = ("content", "style", "tv", *extra, "total")
     losses = "  ".join(f"{name} {progress.losses.get(name, 0.0):.4g}" for name in names)
     width = len(str(progress.iterations))
     size = f"{progress.size[0]}x{progress.size[1]}  " if progress.size[0] else ""

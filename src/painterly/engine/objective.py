@@ -30,6 +30,41 @@ class Temporal:
     weight: float
 
 
+HOLD_SCALE = 0.5  # the hold sees the picture at this fraction of the first size (see Hold)
+
+
+def seen_at(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """`image` shrunk to `size` with an antialiased tent filter: a smooth kernel, so a strong hold leaves no
+    grid of blocks behind as a box filter's would."""
+    return F.interpolate(image, size=size, mode="bilinear", antialias=True, align_corners=False)
+
+
+@dataclass
+class Hold:
+    """The picture as it formed at the first size of the schedule, seen at half that size (`anchor`): a larger
+    size is held to it by `weight * mean((seen_at(x) - anchor)^2)`, in 0-1 pixel units.
+
+    Why: each larger size's style and content terms see finer texture than the first size did, and left alone
+    they restyle the whole picture (flat paintings grow more stylised, dense strokes fade), so the same strength
+    looked different at 256 and 1024 px. Held, a larger size can change only what half the first size cannot
+    see: it adds finer strokes and the photo's finer detail to the picture the first size formed. Half, not the
+    whole first size: the finest octave of the first size is where its L-BFGS leaves speckle, which the larger
+    sizes should be free to clean into crisp strokes. A mean over a fixed small grid, so one weight means the
+    same at every size.
+    """
+
+    anchor: torch.Tensor
+    weight: float
+
+    @classmethod
+    def of(cls, formed: torch.Tensor, weight: float) -> Hold:
+        h, w = formed.shape[-2:]
+        return cls(seen_at(formed, (max(1, round(h * HOLD_SCALE)), max(1, round(w * HOLD_SCALE)))), weight)
+
+    def loss(self, image: torch.Tensor) -> torch.Tensor:
+        return self.weight * (seen_at(image, self.anchor.shape[-2:]) - self.anchor).pow(2).mean()
+
+
 def style_targets(
     grams: Sequence[dict[str, torch.Tensor]], guides: torch.Tensor | None, config: StyleConfig
 ) -> tuple[list[dict[str, torch.Tensor]], list[float]]:
@@ -50,6 +85,7 @@ def make_objective(
     guides: torch.Tensor | None = None,
     temporal: Temporal | None = None,
     coarse: tuple[tuple[int, int], dict[str, torch.Tensor]] | None = None,
+    hold: Hold | None = None,
 ) -> Objective:
     """The weighted loss terms for an image the shape of `content` (the whole picture or one tile), against each
     style's Gram targets (`style_grams`, of the whole style image even for a tile). The content targets are
@@ -57,6 +93,7 @@ def make_objective(
 
     Without `guides` the styles' Gram matrices blend into one target; with guides ([S, 1, H, W], one region per
     style) each style is matched by the guided Gram matrix of its own region, weighted by the region's area.
+    `hold` (a larger size of the schedule) adds the term that holds it to the picture as it formed.
     """
     with torch.no_grad():
         content_targets = {name: f for name, f in model(content).items() if name in config.content_layers}
@@ -98,6 +135,8 @@ def make_objective(
             "style": config.style_term_weight * style_term,
             "tv": config.tv_weight * tv_loss(image) if config.tv_weight else zero,
         }
+        if hold is not None:
+            losses["hold"] = hold.loss(image)
         if temporal is not None:
             losses["temporal"] = temporal.weight * temporal_loss(image, temporal.previous, temporal.mask)
         losses["total"] = sum(losses.values(), zero)

@@ -36,7 +36,7 @@ from .highres import TileObjective, guides_in, measure, style_grams
 from .masks import parse_colors, region_guides
 from .memory import keep_freed_memory, release_freed_memory
 from .motifs import MOTIF_EDGE, MOTIF_LAYER, guide_of, motif_map
-from .objective import Temporal, make_objective, style_targets
+from .objective import Hold, Temporal, make_objective, style_targets
 from .precision import choose_precision
 from .resources import available_bytes, estimate_peak_bytes, largest_size_within, largest_tile_within
 from .schedule import Stage, schedule
@@ -241,15 +241,17 @@ class Painter:
                 )
             else:
                 frame_term = temporal if temporal is not None and temporal.previous.shape[-2:] == (h, w) else None
-                coarse = None
-                if config.coarse_style and guides is None and scale >= config.coarse_from:
-                    if formed is None:  # resumed past the first size: the start is the picture that formed
-                        formed = F.interpolate(image, size=(first.height, first.width), mode="area")
+                coarse, hold = None, None
+                if formed is None and stage is not first:  # resumed past the first size: the start is what formed
+                    formed = F.interpolate(image, size=(first.height, first.width), mode="area")
+                if formed is not None and config.coarse_style and guides is None and scale >= config.coarse_from:
                     coarse = ((first.height, first.width), self.formed_grams(formed))
+                if formed is not None and config.hold and scale >= config.hold_from:
+                    hold = Hold.of(formed, config.hold)
                 relay.done, relay.work_done, relay.pixels = relay.done + skip, relay.work_done + skip * w * h, w * h
                 image, _ = optimize.run(
                     image,
-                    make_objective(self.model, target, grams, stage_config, guides, frame_term, coarse),
+                    make_objective(self.model, target, grams, stage_config, guides, frame_term, coarse, hold),
                     optimizer=config.optimizer,
                     lr=config.learning_rate,
                     iterations=stage.steps - skip,
