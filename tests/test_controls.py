@@ -1,5 +1,7 @@
 """The artist's controls (issue 4), each with the real weights at a small size, each failing if ignored."""
 
+import functools
+
 import numpy as np
 import pytest
 import torch
@@ -285,6 +287,16 @@ def test_style_growth_raises_the_style_weight_at_each_larger_size():
         StyleConfig(style_growth=-1)
 
 
+SMALL_SCHEDULE = {"start_size": 32, "start_iterations": 20, "iterations": 10, "precision": "float32"}
+
+
+@functools.cache
+def _formed(images) -> Image.Image:
+    """The first size (32 px) of a SMALL_SCHEDULE run, alone: the picture a 128 px run forms before it grows.
+    Shared by the hold tests, which must not change it."""
+    return _run(images, size=32, **SMALL_SCHEDULE)[0]
+
+
 def test_coarse_style_holds_the_style_the_picture_formed_with(images):
     """Experts' Gram hold (off by default since the pixel hold replaced it): at a size four times the first, the
     picture shrunk back to the first size is held to the Gram matrices it had when it formed there; without the
@@ -294,8 +306,7 @@ def test_coarse_style_holds_the_style_the_picture_formed_with(images):
 
     model = load_model(StyleConfig(device="cpu"))
     layers = StyleConfig().style_layers
-    settings = {"start_size": 32, "start_iterations": 20, "iterations": 10, "precision": "float32"}
-    formed, _ = _run(images, size=32, **settings)  # the first size of the runs below, alone: the same picture
+    formed = _formed(images)
 
     def grams(image: Image.Image) -> dict[str, torch.Tensor]:
         small = torch.nn.functional.interpolate(to_tensor(image), size=(24, 32), mode="area")
@@ -309,8 +320,8 @@ def test_coarse_style_holds_the_style_the_picture_formed_with(images):
         ours = grams(result)
         return sum(float(relative_squared_error(ours[n], held[n])) for n in layers)
 
-    plain, _ = _run(images, size=128, **settings, hold=0, coarse_style=0.0)
-    holding, _ = _run(images, size=128, **settings, hold=0, coarse_style=1.0)
+    plain, _ = _run(images, size=128, **SMALL_SCHEDULE, hold=0, coarse_style=0.0)
+    holding, _ = _run(images, size=128, **SMALL_SCHEDULE, hold=0, coarse_style=1.0)
     assert drift(holding) < 0.8 * drift(plain)
     for name, value in (("coarse_style", -1), ("coarse_from", 0.5)):
         with pytest.raises(PainterlyError, match=name):
@@ -324,15 +335,14 @@ def test_the_larger_sizes_are_held_to_the_picture_as_it_formed(images):
     larger sizes carry the picture away from it; the finer detail is still theirs to change."""
     from painterly.engine.objective import seen_at
 
-    settings = {"start_size": 32, "start_iterations": 20, "iterations": 10, "precision": "float32"}
-    formed, _ = _run(images, size=32, **settings)  # the first size of the runs below, alone: the same picture
+    formed = _formed(images)
     anchor = seen_at(to_tensor(formed), (12, 16))
 
     def drift(result: Image.Image) -> float:
         return float((seen_at(to_tensor(result), (12, 16)) - anchor).abs().mean())
 
-    plain, plain_losses = _run(images, size=128, **settings, hold=0)
-    held, held_losses = _run(images, size=128, **settings)
+    plain, plain_losses = _run(images, size=128, **SMALL_SCHEDULE, hold=0)
+    held, held_losses = _run(images, size=128, **SMALL_SCHEDULE)
     assert StyleConfig().hold > 0 and StyleConfig().hold_from == 2
     assert drift(held) < 0.5 * drift(plain)
     assert "hold" in held_losses[-1] and "hold" not in plain_losses[-1]
