@@ -373,3 +373,23 @@ def test_another_host_prints_a_warning_and_is_its_own_host_header(tmp_path):
     finally:
         server.stop()
     assert "painterly: warning: --host 127.0.0.2 makes the studio reachable from other machines" in server.stderr
+
+
+def test_the_loss_history_carries_every_term_so_its_parts_add_up_to_the_total(studio):
+    """At a size where the hold applies the page's curve has a hold column, and the terms it draws sum to the
+    total (they did not when the history kept content, style and tv only)."""
+    from painterly.apps.studio.jobs import HISTORY_TERMS
+
+    _, photo = studio.json("POST", "/api/examples/village.jpg")
+    _, painting = studio.json("POST", "/api/examples/swirls.jpg")
+    settings = {"size": 128, "start_size": 64, "start_iterations": 3, "iterations": 3, "hold_from": 2}
+    request = {"photo": photo["id"], "paintings": [painting["id"]], "settings": settings}
+    status, job = studio.json("POST", "/api/jobs", request)
+    assert status == 201
+    job = studio.wait_for(job["id"])
+    assert job["state"] == "done"
+    rows = [dict(zip(HISTORY_TERMS, row[1:])) for row in job["history"]]
+    assert any(row["hold"] > 0 for row in rows)
+    for row in rows:
+        parts = sum(value for name, value in row.items() if name != "total")
+        assert parts == pytest.approx(row["total"], rel=1e-4)

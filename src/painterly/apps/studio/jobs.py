@@ -32,8 +32,9 @@ from .store import Store, new_id
 
 PREVIEW_EVERY = 1.0  # seconds between previews (and at every new size); the page sees at least this often
 PUBLISH_EVERY = 0.25  # seconds between progress messages without a new preview
+# Every term a run can have, in the order of the page's plot columns (studio.js drawPlot): the total is their sum.
+HISTORY_TERMS = ("content", "style", "tv", "hold", "temporal", "total")
 HISTORY_POINTS = 400  # loss points kept per job; older halves are thinned so a long run's curve stays small
-ACTIVE = ("queued", "running")
 
 log = logging.getLogger("painterly.studio")
 
@@ -91,7 +92,7 @@ class Job:
     elapsed: float = 0.0
     seconds_left: float | None = None
     losses: dict = field(default_factory=dict)
-    history: list = field(default_factory=list)  # [iteration, content, style, tv, total]
+    history: list = field(default_factory=list)  # [iteration, *HISTORY_TERMS]
     stride: int = 1  # history keeps every stride-th iteration
     sizes: list = field(default_factory=list)  # [iteration, width, height] where each size began
     preview: bytes | None = None
@@ -113,7 +114,7 @@ class Job:
         if progress.iteration % self.stride == 0 or new_size:
             losses = progress.losses
             self.history.append(
-                [progress.iteration, *(float(losses.get(k, 0.0)) for k in ("content", "style", "tv", "total"))]
+                [progress.iteration, *(float(losses.get(k, 0.0)) for k in HISTORY_TERMS)]
             )
             if len(self.history) > HISTORY_POINTS:
                 self.stride *= 2

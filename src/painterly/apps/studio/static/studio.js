@@ -11,6 +11,7 @@ const SERIES = [
   ["style", "#c0552f"],
   ["content", "#2f5d8a"],
   ["tv", "#6b8e23"],
+  ["hold", "#b8860b"],
   ["temporal", "#8a4f9e"],
 ];
 const STATE_WORDS = {
@@ -535,9 +536,10 @@ function drawPlot(history, sizes) {
     legend.append(el("span", { text: "loss curves appear here once a run starts (log scale)" }));
     return;
   }
-  const columns = { content: 1, style: 2, tv: 3, total: 4 };
+  // The columns of jobs.py HISTORY_TERMS; a term that is zero throughout (no tv, no hold below 512 px) is not drawn.
+  const columns = { content: 1, style: 2, tv: 3, hold: 4, temporal: 5, total: 6 };
   const active = SERIES.filter(([name]) => name in columns)
-    .filter(([name]) => name !== "tv" || history.some((p) => p[columns.tv] > 0));
+    .filter(([name]) => ["content", "style", "total"].includes(name) || history.some((p) => p[columns[name]] > 0));
   let lo = Infinity, hi = -Infinity;
   for (const [name] of active) {
     for (const point of history) {
