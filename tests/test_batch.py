@@ -17,7 +17,7 @@ import pytest
 import torch
 from PIL import Image
 
-from painterly.apps.batch_jobs import Painting, plan_jobs, read_pairs
+from painterly.apps.batch.jobs import Painting, plan_jobs, read_pairs
 from painterly.apps.cli import main
 from painterly.config import StyleConfig
 from painterly.errors import PainterlyError

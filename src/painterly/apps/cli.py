@@ -15,9 +15,9 @@ from .options import Parser
 
 # first word -> (module under painterly.apps, function taking the remaining argv)
 COMMANDS = {
-    "reconstruct": ("explore", "run_reconstruct"),
-    "grid": ("explore", "run_grid"),
-    "batch": ("batch", "main"),
+    "reconstruct": ("reconstruct", "run_reconstruct"),
+    "grid": ("grid", "run_grid"),
+    "batch": ("batch.command", "main"),
     "studio": ("studio.server", "main"),
     "video": ("video", "main"),
 }

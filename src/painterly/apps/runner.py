@@ -20,8 +20,9 @@ from ..config import StyleConfig
 from ..engine.optimize import Progress
 from ..engine.painter import Painter
 from ..errors import PainterlyError
+from ..media.animation import Recorder
 from ..media.images import load_alpha, save_image, write_atomically
-from ..media.record import PLOT_FORMATS, Recorder
+from ..media.loss_plot import PLOT_FORMATS
 from .options import build_parser, check_output, config_from_args, styles_from_args
 from .progress import ProgressBar
 

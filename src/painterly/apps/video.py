@@ -16,7 +16,6 @@ import time
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import TextIO
 
 from PIL import Image
 
@@ -40,7 +39,7 @@ from ..media.video import (
     save_frame,
 )
 from .options import HelpFormatter, Parser, add_config_options, check_output, config_from_args, styles_from_args
-from .progress import _duration, describe
+from .progress import CountProgress
 from .runner import StopOnSignal
 
 SETTINGS = "video.json"  # the run's settings, in the work folder: --resume checks it is the same run
@@ -105,53 +104,8 @@ def build_parser() -> Parser:
     return p
 
 
-class VideoProgress:
-    """Where the run stands: a live line per iteration on a terminal (frame, iteration, losses), and one line per
-    finished frame with the frames done, seconds per frame and the time left for the whole video."""
-
-    def __init__(self, stream: TextIO, total: int | None, print_every: int, bar_width: int = 20) -> None:
-        self.stream = stream
-        self.total = total
-        self.print_every = print_every
-        self.bar_width = bar_width
-        self.live = stream.isatty()
-        self.drawn = False
-        self.times: list[float] = []  # seconds of each frame painted in this session
-
-    def _of(self, index: int) -> str:
-        return f"frame {index + 1}/{self.total}" if self.total else f"frame {index + 1}"
-
-    def iteration(self, index: int, progress: Progress) -> None:
-        line = f"{self._of(index)}  {describe(progress)}"
-        if self.print_every and (progress.iteration % self.print_every == 0 or progress.iteration == 1):
-            self.note(line)
-        elif self.live:
-            filled = self.bar_width * progress.iteration // max(1, progress.iterations)
-            self.stream.write(f"\r[{'#' * filled}{'.' * (self.bar_width - filled)}] {line}\x1b[K")
-            self.stream.flush()
-            self.drawn = True
-
-    def frame_done(self, index: int, seconds: float, painted: bool = True) -> None:
-        if not painted:
-            return
-        self.times.append(seconds)
-        # The first frame has the full schedule; the rest, shorter runs, predict the rest better.
-        later = self.times[1:] or self.times
-        per_frame = sum(later) / len(later)
-        line = f"{self._of(index)} done in {seconds:.1f} s; {per_frame:.1f} s/frame"
-        if self.total:
-            line += f", {_duration(per_frame * max(0, self.total - index - 1))} left"
-        self.note(line)
-
-    def note(self, line: str) -> None:
-        self.clear()
-        print(line, file=self.stream, flush=True)
-
-    def clear(self) -> None:
-        if self.drawn:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self.drawn = False
+def _frame(index: int, total: int | None) -> str:
+    return f"frame {index + 1}/{total}" if total else f"frame {index + 1}"
 
 
 def _plan(args) -> tuple[VideoInfo, list[Path], StyleConfig, Path, Path, dict]:
@@ -254,7 +208,10 @@ def main(argv: Sequence[str]) -> int:
     total = info.frames_between(args.start, args.end)
     if done and total is not None and done >= total:
         total = None  # an estimate below what is done: count without a total
-    progress = None if args.quiet else VideoProgress(sys.stderr, total, args.print_every)
+    # The first frame of a new run has the full schedule: the time left is predicted from the shorter others.
+    progress = None
+    if not args.quiet:
+        progress = CountProgress(sys.stderr, total, "frame", args.print_every, finished=done, first_apart=not done)
 
     painter = Painter(styles, config)
     if progress:
@@ -295,7 +252,7 @@ def main(argv: Sequence[str]) -> int:
 
             def callback(index: int, step: Progress) -> bool:
                 if progress:
-                    progress.iteration(done + index, step)
+                    progress.at(_frame(done + index, total), step)
                 return stop.requested
 
             frame_started = time.perf_counter()
@@ -312,12 +269,13 @@ def main(argv: Sequence[str]) -> int:
                 writer.write(stylised, frame.pts)
                 painted += 1
                 if progress:
-                    progress.frame_done(frame.index, time.perf_counter() - frame_started)
+                    seconds = time.perf_counter() - frame_started
+                    progress.finish(f"frame {frame.index + 1} done in {seconds:.1f} s", seconds)
                 frame_started = time.perf_counter()
             if stop.requested:
                 writer.abort()
                 if progress:
-                    progress.clear()
+                    progress.close()
                 finished = finished_frames(work)
                 print(
                     f"painterly: interrupted after {finished} finished frame(s), kept in '{work}'; run the same "
@@ -334,7 +292,7 @@ def main(argv: Sequence[str]) -> int:
     finally:
         writer.abort()  # does nothing once closed; otherwise no half-written video is left
         if progress:
-            progress.clear()
+            progress.close()
     frames_total = done + painted
     if not args.frames_out:
         _clear_work(work, remove_folder=True)

@@ -17,9 +17,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..config import StyleConfig
-from ..errors import PainterlyError
-from .options import style_and_weight
+from ...config import StyleConfig
+from ...errors import PainterlyError
+from ..options import style_and_weight
 
 # What a folder scan picks up; files named on the command line are taken whatever their extension.
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"})

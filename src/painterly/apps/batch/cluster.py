@@ -32,9 +32,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from ..errors import PainterlyError
-from .batch_jobs import Job, digest
-from .batch_worker import PainterCache, Task, failure, paint_task
+from ...errors import PainterlyError
+from .jobs import Job, digest
+from .worker import PainterCache, Task, failure, paint_task
 
 STOP_CHECK_SECONDS = 1.0  # how often a running task asks the scheduler whether the batch was stopped
 _cache_lock = threading.Lock()  # guards creating a worker's cache, not the cache itself (it has its own lock)

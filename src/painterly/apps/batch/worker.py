@@ -29,12 +29,12 @@ from pathlib import Path
 
 import torch
 
-from ..config import StyleConfig
-from ..engine.optimize import Progress
-from ..engine.painter import Painter, load_model, model_key
-from ..errors import PainterlyError
-from ..media.images import load_alpha, load_image
-from .batch_jobs import digest
+from ...config import StyleConfig
+from ...engine.optimize import Progress
+from ...engine.painter import Painter, load_model, model_key
+from ...errors import PainterlyError
+from ...media.images import load_alpha, load_image
+from .jobs import digest
 
 PAINTERS_KEPT = 8  # painters a process keeps (most recently used): each holds its paintings' Gram matrices
 
@@ -135,7 +135,7 @@ def _one_line(text: str, task: Task, cache: PainterCache, photo: Path) -> str:
 def _video_plan(source: Path, config: StyleConfig) -> tuple:
     """Probe a video job's input (a file that is not a video fails here, before a painter is built) and fix its
     frame size: even, as H.264 needs, with config.size set to it so every frame is painted at exactly that size."""
-    from ..media.video import even_size, probe
+    from ...media.video import even_size, probe
 
     info = probe(source)
     size = even_size(info.width, info.height, config.size)
@@ -148,8 +148,8 @@ def _paint_video(
 ) -> int | None:
     """Paint every frame of a video in order with temporal consistency (the defaults of `painterly video`) into
     `output`, audio copied; the number of frames, or None when stopped (nothing is left at `output` then)."""
-    from ..engine.temporal import paint_timed_frames
-    from ..media.video import VideoWriter, read_frames
+    from ...engine.temporal import paint_timed_frames
+    from ...media.video import VideoWriter, read_frames
 
     stopped = False
 
