@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -204,26 +204,15 @@ def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
     info, styles, config, output, work, settings = _plan(args)
     done = _prepare_work(work, settings, args.resume, args.overwrite)
-    width, height = settings["size"]
+    size = tuple(settings["size"])
     total = info.frames_between(args.start, args.end)
     if done and total is not None and done >= total:
         total = None  # an estimate below what is done: count without a total
-    # The first frame of a new run has the full schedule: the time left is predicted from the shorter others.
-    progress = None
-    if not args.quiet:
-        progress = CountProgress(sys.stderr, total, "frame", args.print_every, finished=done, first_apart=not done)
-
     painter = Painter(styles, config)
-    if progress:
-        progress.note(
-            f"painterly video: {info.width}x{info.height} at {info.frame_rate} fps -> {width}x{height}"
-            + (f", {total} frames" if total else "")
-            + (f", resuming after frame {done}" if done else "")
-            + f"; {painter.device.type}, {painter.precision} ({painter.precision_reason})"
-        )
+    progress = None if args.quiet else _open_progress(args, info, painter, size, total, done)
     writer = VideoWriter(
         output,
-        (width, height),
+        size,
         info.frame_rate,
         info.time_base,
         audio_from=info.path if info.audio else None,
@@ -236,50 +225,15 @@ def main(argv: Sequence[str]) -> int:
     try:
         with StopOnSignal() as stop:
             frames = read_frames(info, args.start, args.end)
-            previous = None
-            # Frames finished before go into the video again; the last one continues the temporal chain.
-            while previous is None and done:
-                frame = next(frames, None)
-                if frame is None:
-                    raise PainterlyError(f"'{work}' holds more finished frames than the input has: not this run's")
-                image = frame.image.resize((width, height), Image.Resampling.LANCZOS)
-                stylised = load_image(frame_path(work, frame.index))
-                if stylised.size != (width, height):
-                    raise PainterlyError(f"'{frame_path(work, frame.index)}' is not {width}x{height}: not this run's")
-                writer.write(stylised, frame.pts)
-                if frame.index + 1 == done:
-                    previous = (image, stylised)
-
-            def callback(index: int, step: Progress) -> bool:
-                if progress:
-                    progress.at(_frame(done + index, total), step)
-                return stop.requested
-
-            frame_started = time.perf_counter()
-            for frame, stylised in paint_timed_frames(
-                painter,
-                frames,
-                (width, height),
-                temporal_weight=args.temporal_weight,
-                frame_iterations=args.frame_iterations,
-                previous=previous,
-                callback=callback,
-            ):
-                save_frame(work, frame.index, stylised)
-                writer.write(stylised, frame.pts)
-                painted += 1
-                if progress:
-                    seconds = time.perf_counter() - frame_started
-                    progress.finish(f"frame {frame.index + 1} done in {seconds:.1f} s", seconds)
-                frame_started = time.perf_counter()
+            previous = _replay_finished(frames, work, done, size, writer)
+            painted = _paint_frames(args, painter, frames, size, previous, work, writer, progress, stop, done, total)
             if stop.requested:
                 writer.abort()
                 if progress:
                     progress.close()
-                finished = finished_frames(work)
                 print(
-                    f"painterly: interrupted after {finished} finished frame(s), kept in '{work}'; run the same "
-                    "command with --resume to continue",
+                    f"painterly: interrupted after {finished_frames(work)} finished frame(s), kept in '{work}'; run "
+                    "the same command with --resume to continue",
                     file=sys.stderr,
                 )
                 return 130
@@ -293,15 +247,91 @@ def main(argv: Sequence[str]) -> int:
         writer.abort()  # does nothing once closed; otherwise no half-written video is left
         if progress:
             progress.close()
-    frames_total = done + painted
     if not args.frames_out:
         _clear_work(work, remove_folder=True)
     if not args.quiet:
         elapsed = time.perf_counter() - started
         print(
-            f"wrote {output} ({frames_total} frames, {width}x{height}, {info.frame_rate} fps"
+            f"wrote {output} ({done + painted} frames, {size[0]}x{size[1]}, {info.frame_rate} fps"
             + (", audio copied" if info.audio else "")
             + f") in {elapsed:.1f} s ({elapsed / max(1, painted):.1f} s/frame)"
             + (f"; frames in {work}" if args.frames_out else "")
         )
     return 0
+
+
+def _open_progress(
+    args, info: VideoInfo, painter: Painter, size: tuple[int, int], total: int | None, done: int
+) -> CountProgress:
+    """The frame counter, and the run's first line. The first frame of a new run has the full schedule: the time
+    left is predicted from the shorter others."""
+    progress = CountProgress(sys.stderr, total, "frame", args.print_every, finished=done, first_apart=not done)
+    progress.note(
+        f"painterly video: {info.width}x{info.height} at {info.frame_rate} fps -> {size[0]}x{size[1]}"
+        + (f", {total} frames" if total else "")
+        + (f", resuming after frame {done}" if done else "")
+        + f"; {painter.device.type}, {painter.precision} ({painter.precision_reason})"
+    )
+    return progress
+
+
+def _replay_finished(
+    frames: Iterator, work: Path, done: int, size: tuple[int, int], writer: VideoWriter
+) -> tuple[Image.Image, Image.Image] | None:
+    """Frames finished before (a resumed run) go into the video again; the last one, with its photo, continues
+    the temporal chain. None on a new run."""
+    previous = None
+    while previous is None and done:
+        frame = next(frames, None)
+        if frame is None:
+            raise PainterlyError(f"'{work}' holds more finished frames than the input has: not this run's")
+        image = frame.image.resize(size, Image.Resampling.LANCZOS)
+        stylised = load_image(frame_path(work, frame.index))
+        if stylised.size != size:
+            raise PainterlyError(f"'{frame_path(work, frame.index)}' is not {size[0]}x{size[1]}: not this run's")
+        writer.write(stylised, frame.pts)
+        if frame.index + 1 == done:
+            previous = (image, stylised)
+    return previous
+
+
+def _paint_frames(
+    args,
+    painter: Painter,
+    frames: Iterator,
+    size: tuple[int, int],
+    previous: tuple[Image.Image, Image.Image] | None,
+    work: Path,
+    writer: VideoWriter,
+    progress: CountProgress | None,
+    stop: StopOnSignal,
+    done: int,
+    total: int | None,
+) -> int:
+    """Paint the frames left, each saved to the work folder (for --resume) and written to the video; returns
+    how many were painted. Stops early when a signal asks."""
+
+    def callback(index: int, step: Progress) -> bool:
+        if progress:
+            progress.at(_frame(done + index, total), step)
+        return stop.requested
+
+    painted = 0
+    frame_started = time.perf_counter()
+    for frame, stylised in paint_timed_frames(
+        painter,
+        frames,
+        size,
+        temporal_weight=args.temporal_weight,
+        frame_iterations=args.frame_iterations,
+        previous=previous,
+        callback=callback,
+    ):
+        save_frame(work, frame.index, stylised)
+        writer.write(stylised, frame.pts)
+        painted += 1
+        if progress:
+            seconds = time.perf_counter() - frame_started
+            progress.finish(f"frame {frame.index + 1} done in {seconds:.1f} s", seconds)
+        frame_started = time.perf_counter()
+    return painted
