@@ -153,6 +153,8 @@ def _hints() -> dict[str, object]:
 def parse_value(name: str, text: str) -> object:
     """A StyleConfig field's value from text, by the field's declared type: '10' for a float field is 10.0,
     'conv4_2,conv5_2' for a tuple of layers is a tuple, 'none' for an optional field is None."""
+    if name in RETIRED:  # read with the type of its default then: they were all floats
+        return float(text)
     hints = _hints()
     if name not in hints or name not in {f.name for f in dataclasses.fields(StyleConfig)}:
         known = ", ".join(f.name for f in dataclasses.fields(StyleConfig))
@@ -208,14 +210,16 @@ def parse_assignments(pieces: Iterable[str]) -> dict[str, object]:
 # governs. Switched off, a run is what it was before they existed, so they stay out of the cache key and the
 # results cached before them still count.
 NEUTRAL: dict[str, tuple[object, tuple[str, ...]]] = {
+    "coarse_style": (0.0, ("coarse_style", "coarse_from")),
     "motif_rarity": (0.0, ("motif_rarity",)),
     "hold": (0.0, ("hold", "hold_from")),
 }
 
 
-# StyleConfig fields retired since (README and QUALITY.md name the commit that still had them), with the value
-# every cached result was made with: they stay in the cache key at that value, so those results still count.
-RETIRED: dict[str, object] = {"style_growth": 0.0}
+# StyleConfig fields retired since (config.RETIRED; docs/options.md names the commit that still had them), with
+# their defaults of that day. They stay in the cache key as they were, so the results cached before still count
+# and a column that set them is read from the cache; it cannot be run again with today's engine.
+RETIRED: dict[str, object] = {"style_growth": 0.0, "coarse_style": 0.0, "coarse_from": 4.0}
 
 
 @dataclass
@@ -227,13 +231,17 @@ class Configuration:
     pastiche: bool = False
 
     def config(self, size: int) -> StyleConfig:
-        return StyleConfig(size=size, **self.overrides)
+        return StyleConfig(size=size, **{k: v for k, v in self.overrides.items() if k not in RETIRED})
+
+    def runnable(self) -> bool:
+        """False for a column that sets a retired option to something other than its old default."""
+        return all(self.overrides.get(name, off) == off for name, off in RETIRED.items())
 
     def settings(self) -> dict:
         """Every field of the StyleConfig (defaults included), without the size: what the cache key covers."""
         data = self.config(256).to_dict()
         data.pop("size")
-        data.update((name, value) for name, value in RETIRED.items() if name not in data)
+        data.update((name, self.overrides.get(name, off)) for name, off in RETIRED.items())
         for switch, (off, names) in NEUTRAL.items():  # fields newer than the cache, switched off
             if data.get(switch) == off:
                 for name in names:
@@ -329,6 +337,9 @@ class Evaluation:
         if record is None or (stale and self.fresh):
             if self.cached_only:
                 result.error = "not run"
+                return result
+            if not configuration.runnable():
+                result.error = "not cached, and it sets a retired option: run it at the commit docs/options.md names"
                 return result
             folder.mkdir(parents=True, exist_ok=True)
             try:

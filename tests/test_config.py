@@ -48,3 +48,14 @@ def test_round_trips_through_a_dict():
     assert StyleConfig.from_dict(config.to_dict()) == config
     with pytest.raises(PainterlyError, match="unknown setting"):
         StyleConfig.from_dict({"sizee": 3})
+
+
+def test_settings_saved_before_an_option_retired_still_load():
+    """OUT.json files written while coarse_style and style_growth existed resume; a value that did something
+    is refused in one line, since the engine no longer has it."""
+    saved = {**StyleConfig().to_dict(), "style_growth": 0.0, "coarse_style": 0.0, "coarse_from": 4.0}
+    assert StyleConfig.from_dict(saved) == StyleConfig()
+    with pytest.raises(PainterlyError, match="coarse_style=1.0 is no longer supported"):
+        StyleConfig.from_dict({**saved, "coarse_style": 1.0})
+    with pytest.raises(PainterlyError, match="unknown setting"):
+        StyleConfig.from_dict({"no_such_option": 1})

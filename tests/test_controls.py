@@ -276,17 +276,6 @@ def test_the_init_palette_reaches_the_result(images):
     assert distance(painting_palette) < 0.7 * distance(photo_palette)
 
 
-def test_style_growth_raises_the_style_weight_at_each_larger_size():
-    from painterly.engine.painter import at_size
-
-    config = StyleConfig(strength=0.5, style_growth=1.0)
-    assert at_size(config, 1.0) is config
-    assert at_size(config, 4.0).style_term_weight == pytest.approx(4 * config.style_term_weight)
-    assert at_size(StyleConfig(style_growth=0.0), 4.0).style_term_weight == StyleConfig().style_term_weight
-    with pytest.raises(PainterlyError, match="style_growth"):
-        StyleConfig(style_growth=-1)
-
-
 SMALL_SCHEDULE = {"start_size": 32, "start_iterations": 20, "iterations": 10, "precision": "float32"}
 
 
@@ -295,37 +284,6 @@ def _formed(images) -> Image.Image:
     """The first size (32 px) of a SMALL_SCHEDULE run, alone: the picture a 128 px run forms before it grows.
     Shared by the hold tests, which must not change it."""
     return _run(images, size=32, **SMALL_SCHEDULE)[0]
-
-
-def test_coarse_style_holds_the_style_the_picture_formed_with(images):
-    """Experts' Gram hold (off by default since the pixel hold replaced it): at a size four times the first, the
-    picture shrunk back to the first size is held to the Gram matrices it had when it formed there; without the
-    term the larger sizes carry it away from them."""
-    from painterly.engine.losses import gram_matrix, relative_squared_error
-    from painterly.engine.painter import load_model
-
-    model = load_model(StyleConfig(device="cpu"))
-    layers = StyleConfig().style_layers
-    formed = _formed(images)
-
-    def grams(image: Image.Image) -> dict[str, torch.Tensor]:
-        small = torch.nn.functional.interpolate(to_tensor(image), size=(24, 32), mode="area")
-        with torch.no_grad():
-            features = model(small)
-        return {n: gram_matrix(features[n]) for n in layers}
-
-    held = grams(formed)
-
-    def drift(result: Image.Image) -> float:
-        ours = grams(result)
-        return sum(float(relative_squared_error(ours[n], held[n])) for n in layers)
-
-    plain, _ = _run(images, size=128, **SMALL_SCHEDULE, hold=0, coarse_style=0.0)
-    holding, _ = _run(images, size=128, **SMALL_SCHEDULE, hold=0, coarse_style=1.0)
-    assert drift(holding) < 0.8 * drift(plain)
-    for name, value in (("coarse_style", -1), ("coarse_from", 0.5)):
-        with pytest.raises(PainterlyError, match=name):
-            StyleConfig(**{name: value})
 
 
 def test_the_larger_sizes_are_held_to_the_picture_as_it_formed(images):

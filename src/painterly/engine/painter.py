@@ -157,13 +157,6 @@ class Painter:
         guide = self._guide(index, painting)
         return colour_statistics(painting, None if guide is None else guide.pow(2))
 
-    def formed_grams(self, formed: torch.Tensor) -> dict[str, torch.Tensor]:
-        """The Gram matrices of the picture as it formed at the first size: what the coarse term holds the larger
-        sizes to, seen at that size. Held to the picture's own, not the painting's: matched to the painting's,
-        the larger sizes went on stylising the picture seen whole, and a 1024 px result ended more stylised than
-        the 256 px one by up to a third (Gram distance at 128 px, benchmarks/QUALITY.md)."""
-        return style_grams(self.model, formed, self._engine_config.style_layers)
-
     def palette(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The paintings' colour mean and covariance, pooled by the style blend (each painting at 256 px): what
         a start recoloured to the paintings' palette takes (`config.init_palette`)."""
@@ -234,24 +227,21 @@ class Painter:
                 image = F.interpolate(image, size=(h, w), mode="bicubic", align_corners=False).clamp_(0, 1)
             relay.size = (w, h)
             scale = max(w, h) / max(first.width, first.height)  # this size, in multiples of the first
-            stage_config = at_size(config, scale)
             if stage.tile:
                 image = refine_in_tiles(
-                    image, stage, skip, self.model, target, grams, guides, stage_config, render, relay
+                    image, stage, skip, self.model, target, grams, guides, config, render, relay
                 )
             else:
                 frame_term = temporal if temporal is not None and temporal.previous.shape[-2:] == (h, w) else None
-                coarse, hold = None, None
+                hold = None
                 if formed is None and stage is not first:  # resumed past the first size: the start is what formed
                     formed = F.interpolate(image, size=(first.height, first.width), mode="area")
-                if formed is not None and config.coarse_style and guides is None and scale >= config.coarse_from:
-                    coarse = ((first.height, first.width), self.formed_grams(formed))
                 if formed is not None and config.hold and scale >= config.hold_from:
                     hold = Hold.of(formed, config.hold)
                 relay.done, relay.work_done, relay.pixels = relay.done + skip, relay.work_done + skip * w * h, w * h
                 image, _ = optimize.run(
                     image,
-                    make_objective(self.model, target, grams, stage_config, guides, frame_term, coarse, hold),
+                    make_objective(self.model, target, grams, config, guides, frame_term, hold),
                     optimizer=config.optimizer,
                     lr=config.learning_rate,
                     iterations=stage.steps - skip,
@@ -286,16 +276,6 @@ def painting_edge(config: StyleConfig, width: int, height: int) -> int:
     """The paintings' longest edge for a picture of `width` x `height`: its own times `style_scale`, and 16 px
     at least, below which VGG's four poolings leave nothing for conv5_1 to see."""
     return max(16, round(max(width, height) * config.style_scale))
-
-
-def at_size(config: StyleConfig, scale: float) -> StyleConfig:
-    """The settings of a size `scale` times the first size of the schedule: the style weight grows as
-    scale ** `config.style_growth`. Why: at each doubling the content term sees the photo's finer detail, and
-    with the weight of the first size the result, seen whole, drifts back towards the photo as the output size
-    grows (benchmarks/QUALITY.md, the same strength at 256, 512 and 1024 px)."""
-    if scale <= 1 or not config.style_growth:
-        return config
-    return replace(config, style_weight=config.style_term_weight * scale**config.style_growth)
 
 
 def resolve_device(name: str) -> torch.device:

