@@ -142,6 +142,32 @@ def test_folder_of_numbered_frames(style, tmp_path, images):
     assert (info.frame_rate, info.frames, info.audio) == (12, 2, False)
 
 
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("how", ["--frames-out", "--work"])
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_a_folder_of_the_users_frames_is_never_a_work_folder(style, tmp_path, images, capsys, how, overwrite):
+    """The input frames folder given as --frames-out/--work (with or without --overwrite), or any folder of
+    frame_*.png that this command did not write, is refused in one line, and every byte in it stays."""
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    photo = Image.open(images / "tubingen.jpg").convert("RGB")
+    for i, array in enumerate(make_clip.scene(photo, 3, (64, 48))):
+        Image.fromarray(array).save(frames / f"frame_{i + 1:06d}.png")  # the names the command writes itself
+    before = _snapshot(frames)
+    extra = ["--overwrite"] if overwrite else []
+    assert video(frames, "--style", style, "-o", tmp_path / "a.mp4", how, frames, "--fps", "12", *extra, *FAST) == 2
+    assert "holds this run's input" in capsys.readouterr().err
+    assert _snapshot(frames) == before
+    other = tmp_path / "other.mp4"
+    clip = make_clip.write_clip(tmp_path / "clip.mp4", make_clip.scene(photo, 2, (64, 36)))
+    assert video(clip, "--style", style, "-o", other, how, frames, *extra, *FAST) == 2
+    assert "did not write (no video.json)" in capsys.readouterr().err
+    assert _snapshot(frames) == before and not other.exists()
+
+
 def test_resume_after_ctrl_c_paints_the_same_frames(clips, ntsc_run, style, tmp_path, monkeypatch):
     import painterly.apps.video as front
 

@@ -153,7 +153,14 @@ def _plan(args) -> tuple[VideoInfo, list[Path], StyleConfig, Path, Path, dict]:
 def _prepare_work(work: Path, settings: dict, resume: bool, overwrite: bool) -> int:
     """Make the work folder ready and say how many frames are finished in it (0 for a new run)."""
     saved_path = work / SETTINGS
+    if work.exists() and work.resolve() in _input_folders(settings):
+        raise PainterlyError(f"work folder '{work}' holds this run's input; choose another --frames-out or --work")
     done = finished_frames(work) if work.is_dir() else 0
+    if done and not saved_path.is_file():  # numbered frames that no earlier run of this command left there
+        raise PainterlyError(
+            f"'{work}' holds frame_*.png files that painterly video did not write (no {SETTINGS}); choose another "
+            "--frames-out or --work"
+        )
     if resume:
         if not saved_path.is_file():
             raise PainterlyError(f"nothing to resume: '{saved_path}' does not exist (run without --resume)")
@@ -186,6 +193,13 @@ def _prepare_work(work: Path, settings: dict, resume: bool, overwrite: bool) -> 
         raise PainterlyError(f"cannot create work folder '{work}': {exc.strerror or exc}") from None
     write_atomically(saved_path, lambda f: f.write(json.dumps(settings, indent=2).encode()))
     return 0
+
+
+def _input_folders(settings: dict) -> set[Path]:
+    """The folders a run reads: a frames folder given as the input, and the folders of the input and the
+    paintings. A work folder is emptied with --overwrite, so it must be none of them."""
+    inputs = [Path(settings["input"]), *map(Path, settings["style"])]
+    return {path.resolve() for path in inputs} | {path.resolve().parent for path in inputs}
 
 
 def _clear_work(work: Path, remove_folder: bool) -> None:
