@@ -938,3 +938,24 @@ def test_pillow_error_messages(error, words, tmp_path, images, monkeypatch):
     with pytest.raises(PainterlyError) as exc:
         load_image(path)
     assert words in _assert_error(exc, path)
+
+
+def test_a_file_that_appears_during_the_work_is_never_replaced(tmp_path):
+    """Without replace, the final step refuses a name taken after any earlier check (here: while the image was
+    being encoded), leaves that file as it is and no temporary file behind; a free name is written as usual."""
+    from painterly.media.images import write_atomically
+
+    target = tmp_path / "out.png"
+
+    def encode_while_another_program_writes(f):
+        target.write_bytes(b"theirs")
+        f.write(b"ours")
+
+    with pytest.raises(PainterlyError, match="appeared while painterly worked"):
+        write_atomically(target, encode_while_another_program_writes, replace=False)
+    assert target.read_bytes() == b"theirs" and sorted(p.name for p in tmp_path.iterdir()) == ["out.png"]
+    fresh = tmp_path / "fresh.png"
+    save_image(Image.new("RGB", (4, 4), (9, 8, 7)), fresh, replace=False)
+    assert load_image(fresh).getpixel((0, 0)) == (9, 8, 7) and len(list(tmp_path.iterdir())) == 2
+    save_image(Image.new("RGB", (4, 4), (1, 2, 3)), fresh)  # replace, as before, when told
+    assert load_image(fresh).getpixel((0, 0)) == (1, 2, 3)

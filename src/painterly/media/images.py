@@ -256,11 +256,12 @@ def to_image(tensor: torch.Tensor) -> Image.Image:
     return Image.fromarray(array, "RGB")
 
 
-def save_image(img: Image.Image, path: str | os.PathLike) -> Path:
+def save_image(img: Image.Image, path: str | os.PathLike, *, replace: bool = True) -> Path:
     """Write atomically (temporary file in the same folder, then rename): a crash never leaves a half-written image.
 
     The new file's permissions follow the umask, like any file a program creates; on failure nothing at `path`
-    changes and no temporary file is left behind.
+    changes and no temporary file is left behind. With `replace` False a file at `path` is never replaced, even
+    one that appeared while the image was being made (see write_atomically).
     """
     path = Path(path)
     name = _quote(path)
@@ -277,13 +278,18 @@ def save_image(img: Image.Image, path: str | os.PathLike) -> Path:
         raise PainterlyError(f"cannot write {name}: unknown image extension '{path.suffix}' (use .png or .jpg)")
     if fmt not in Image.SAVE:
         raise PainterlyError(f"cannot write {name}: Pillow reads {fmt} files but cannot write them (use .png or .jpg)")
-    write_atomically(path, lambda f: img.save(f, format=fmt, **({"quality": 95} if fmt == "JPEG" else {})))
+    save = lambda f: img.save(f, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))  # noqa: E731
+    write_atomically(path, save, replace=replace)
     return path
 
 
-def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
+def write_atomically(path: Path, write: Callable[[BinaryIO], object], *, replace: bool = True) -> None:
     """Run `write` on a temporary file beside `path`, then rename it over `path`; on failure nothing at `path`
-    changes, no temporary file is left, and the error is a PainterlyError (interrupts still propagate)."""
+    changes, no temporary file is left, and the error is a PainterlyError (interrupts still propagate).
+
+    With `replace` False the last step is a hard link, which the kernel refuses if `path` exists, so a file that
+    appeared there after any earlier check (another run, another program) is never replaced: no check-then-act
+    race. Where the filesystem has no hard links, the name is claimed with O_EXCL and then replaced."""
     tmp = None
     try:
         fd, tmp = _create_temp(path.parent, path.name)
@@ -291,7 +297,17 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            _place_new(tmp, path)
+    except FileExistsError as exc:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        raise PainterlyError(
+            f"cannot write {_quote(path)}: a file of that name appeared while painterly worked; it was left as it "
+            "is (pass --overwrite to replace it, or choose another output)"
+        ) from exc
     except (OSError, ValueError, KeyError) as exc:  # unwritable folder, full disk, a mode the format can't hold...
         if tmp is not None:
             tmp.unlink(missing_ok=True)
@@ -300,6 +316,19 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
         raise
+
+
+def _place_new(tmp: Path, path: Path) -> None:
+    """Give the finished temporary file the name `path`, only if no file has it (FileExistsError otherwise)."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here (FAT, some network shares): claim the name atomically, then fill it
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        os.replace(tmp, path)
+        return
+    tmp.unlink()
 
 
 def _create_temp(folder: Path, name: str) -> tuple[int, Path]:
