@@ -59,3 +59,8 @@ def test_settings_saved_before_an_option_retired_still_load():
         StyleConfig.from_dict({**saved, "coarse_style": 1.0})
     with pytest.raises(PainterlyError, match="unknown setting"):
         StyleConfig.from_dict({"no_such_option": 1})
+
+
+def test_a_step_size_the_optimiser_cannot_hold_is_refused_in_one_line():
+    with pytest.raises(PainterlyError, match="lr must be at most 1e"):
+        StyleConfig(optimizer="adam", lr=1e38)

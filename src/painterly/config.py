@@ -39,6 +39,8 @@ RETIRED = {"style_growth": 0.0, "coarse_style": 0.0, "coarse_from": None}
 STRENGTH_LOG_RANGE = (0.0, 3.0)
 # Step sizes that suit each optimiser in [0, 1] pixel units (L-BFGS scales its own steps; 1 is its natural lr).
 DEFAULT_LR = {"lbfgs": 1.0, "adam": 0.02}
+# Far beyond any useful step, and below where the optimisers' float32 arithmetic overflows (about 3e38).
+MAX_LR = 1e6
 # The --help groups of the options, in order (the metadata key "group").
 OPTION_GROUPS = ("image", "layers and weights", "optimisation")
 
@@ -338,6 +340,8 @@ class StyleConfig:
             raise PainterlyError(f"strength must be between 0 and 1, got {self.strength}")
         if self.lr is not None:
             _number("lr", self.lr, positive=True)
+            if self.lr > MAX_LR:
+                raise PainterlyError(f"lr must be at most {MAX_LR:g} (a step in 0-1 pixel units), got {self.lr!r}")
         if self.max_memory_gb is not None:
             _number("max_memory_gb", self.max_memory_gb, positive=True)
         _choice("init_palette", self.init_palette, INIT_PALETTES)
