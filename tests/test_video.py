@@ -168,6 +168,16 @@ def test_a_folder_of_the_users_frames_is_never_a_work_folder(style, tmp_path, im
     assert _snapshot(frames) == before and not other.exists()
 
 
+@pytest.mark.parametrize("saved", ["null", "[]", "3", '"text"'])
+def test_resume_from_a_settings_file_that_is_not_an_object_is_one_line(clips, style, tmp_path, capsys, saved):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "video.json").write_text(saved)
+    assert video(clips["ntsc"], "--style", style, "-o", tmp_path / "a.mp4", "--work", work, "--resume", *FAST) == 2
+    assert "is not a painterly video settings file" in capsys.readouterr().err
+    assert (work / "video.json").read_text() == saved
+
+
 def test_resume_after_ctrl_c_paints_the_same_frames(clips, ntsc_run, style, tmp_path, monkeypatch):
     import painterly.apps.video as front
 

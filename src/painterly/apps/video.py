@@ -170,6 +170,8 @@ def _prepare_work(work: Path, settings: dict, resume: bool, overwrite: bool) -> 
             raise PainterlyError(
                 f"cannot resume: '{saved_path}' is not a painterly video settings file ({exc})"
             ) from None
+        if not isinstance(saved, dict):
+            raise PainterlyError(f"cannot resume: '{saved_path}' is not a painterly video settings file")
         settings = json.loads(json.dumps(settings))  # tuples as the file holds them: lists
         changed = sorted(key for key in settings if key != "painterly" and saved.get(key) != settings[key])
         if changed:
