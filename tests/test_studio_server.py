@@ -11,6 +11,7 @@ import json
 import os
 import re
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -393,3 +394,31 @@ def test_the_loss_history_carries_every_term_so_its_parts_add_up_to_the_total(st
     for row in rows:
         parts = sum(value for name, value in row.items() if name != "total")
         assert parts == pytest.approx(row["total"], rel=1e-4)
+
+
+def test_hostile_bodies_get_a_4xx_and_leave_no_traceback_in_the_log(tmp_path):
+    """A job body nested 30,000 deep (100,000 is over the size limit), one far over the job limit (sent without a length, so it must be
+    counted), a JSON array, and an upload whose client goes away mid-body: each is a 4xx or nothing at all,
+    and the server's log holds no traceback."""
+    server = Studio(tmp_path / "studio")
+    try:
+        json_headers = {"Content-Type": "application/json"}
+        status, _, body = server.request("POST", "/api/jobs", b"[" * 30_000 + b"]" * 30_000, json_headers)
+        assert status == 400 and b"nested too deeply" in body
+        status, _, body = server.request("POST", "/api/jobs", b"[" * 100_000 + b"]" * 100_000, json_headers)
+        assert status == 413
+        huge = b'{"photo": "' + b"x" * (8 << 20) + b'"}'
+        status, _, body = server.request("POST", "/api/jobs", huge, {**json_headers, "Transfer-Encoding": "chunked"})
+        assert status == 413 and b"over 64 KB" in body
+        status, _, body = server.request("POST", "/api/jobs", b"[1, 2]", json_headers)
+        assert status == 400 and b"must be a JSON object" in body
+        with socket.create_connection((server.address, server.port), timeout=10) as raw:
+            raw.sendall(
+                f"POST /api/uploads HTTP/1.1\r\nHost: {server.host}\r\nContent-Type: multipart/form-data; "
+                "boundary=x\r\nContent-Length: 100000\r\n\r\n".encode() + b"--x\r\n" + b"a" * 1000
+            )
+        time.sleep(0.5)
+        assert server.request("GET", "/api/state")[0] == 200  # still serving
+    finally:
+        server.stop()
+    assert "Traceback" not in server.stderr and "Exception in ASGI application" not in server.stderr, server.stderr

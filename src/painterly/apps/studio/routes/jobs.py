@@ -15,7 +15,9 @@ from ..job_request import config_from_request
 from ..jobs import Job, JobQueue
 from ..store import Store, checked_id
 from .replies import error, not_found
+from .uploads import ClientGone, UploadTooLarge, read_body
 
+JOB_BODY_LIMIT = 64 * 1024  # a job is a few ids and settings: far below this, and never buffered past it
 KEEPALIVE = 15  # seconds without a change after which the stream sends a comment line, to show it is alive
 
 
@@ -32,9 +34,17 @@ class JobRoutes:
         if "application/json" not in request.headers.get("content-type", ""):
             return error("send the job as JSON", 415)
         try:
-            body = json.loads(await request.body())
+            body = json.loads(await read_body(request, JOB_BODY_LIMIT))
+        except UploadTooLarge:
+            return error(f"the job request is over {JOB_BODY_LIMIT // 1024} KB", 413)
+        except ClientGone:
+            return Response(status_code=400)  # never sent: the client is gone
         except ValueError:
             return error("the request is not valid JSON")
+        except RecursionError:
+            return error("the request is nested too deeply")
+        if not isinstance(body, dict):
+            return error("the job must be a JSON object")
         try:
             config, photo, paintings, names, kept = config_from_request(body, self.store)
             job = self.queue.submit(Job(kept, config, photo, paintings, names))

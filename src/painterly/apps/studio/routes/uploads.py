@@ -11,7 +11,7 @@ from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from ....errors import PainterlyError
@@ -25,6 +25,10 @@ class UploadTooLarge(Exception):
     pass
 
 
+class ClientGone(Exception):
+    """The client went away mid-body: nobody is left to answer."""
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     """The body, refused past `limit` bytes: by Content-Length before reading, and by the bytes read."""
     declared = request.headers.get("content-length")
@@ -35,12 +39,15 @@ async def read_body(request: Request, limit: int) -> bytes:
     if declared_bytes is not None and declared_bytes > UPLOAD_DRAIN * limit:
         raise UploadTooLarge  # not read at all: the connection is closed after the answer
     body, seen = bytearray(), 0
-    async for chunk in request.stream():
-        seen += len(chunk)
-        if seen <= limit:
-            body += chunk
-        elif seen > UPLOAD_DRAIN * limit:
-            break
+    try:
+        async for chunk in request.stream():
+            seen += len(chunk)
+            if seen <= limit:
+                body += chunk
+            elif seen > UPLOAD_DRAIN * limit:
+                break
+    except ClientDisconnect:
+        raise ClientGone from None
     if seen > limit or (declared_bytes or 0) > limit:
         raise UploadTooLarge
     return bytes(body)
@@ -76,6 +83,8 @@ class UploadRoutes:
             body = await read_body(request, self.max_upload_bytes)
         except UploadTooLarge:
             return error(self.too_large, 413)
+        except ClientGone:
+            return Response(status_code=400)  # never sent: the client is gone; nothing to log
         try:
             form = await replayed(request, body).form(max_files=1, max_fields=4)
         except Exception:  # python-multipart's and Starlette's parse errors
