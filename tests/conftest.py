@@ -1,20 +1,17 @@
-"""Shared fixtures: the real test images (../shared/images beside the repository) and the real weights."""
+"""Shared fixtures: the real test images shipped in tests/images (their sources and licences in its README) and the
+real weights."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-IMAGES = Path(os.environ.get("PAINTERLY_TEST_IMAGES", ROOT.parent / "shared" / "images"))
+IMAGES = Path(__file__).resolve().parent / "images"
 
 
 @pytest.fixture(scope="session")
 def images() -> Path:
-    if not (IMAGES / "tubingen.jpg").is_file():
-        pytest.fail(f"test images not found in {IMAGES}; set PAINTERLY_TEST_IMAGES to the shared/images folder")
     return IMAGES
 
 

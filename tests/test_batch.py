@@ -23,7 +23,7 @@ from painterly.config import StyleConfig
 from painterly.errors import PainterlyError
 
 QUICK = ("--size", "64", "--start-size", "0", "--iterations", "4", "--worker-threads", "1")
-PHOTOS = ("tubingen", "brad_pitt", "hoovertowernight")
+PHOTOS = ("tubingen", "village", "bridge")
 
 
 def painterly(*args, **kwargs):
@@ -79,8 +79,8 @@ def test_folder_with_a_broken_file_then_rerun_skips_then_redoes_only_what_is_mis
     rows = report(out)
     assert {name: row["status"] for name, row in rows.items()} == {
         "tubingen.jpg": "done",
-        "brad_pitt.jpg": "done",
-        "hoovertowernight.jpg": "done",
+        "village.jpg": "done",
+        "bridge.jpg": "done",
         "broken.jpg": "failed",
     }
     assert "broken.jpg" in rows["broken.jpg"]["reason"] and "\n" not in rows["broken.jpg"]["reason"]
@@ -108,21 +108,21 @@ def test_folder_with_a_broken_file_then_rerun_skips_then_redoes_only_what_is_mis
         print(f"\nfirst run {first_seconds:.2f} s, rerun {second_seconds:.2f} s")
     assert second_seconds < first_seconds / 5, (first_seconds, second_seconds)
 
-    (out / "brad_pitt__starry.png").unlink()
+    (out / "village__starry.png").unlink()
     third = painterly(*command)  # a separate process, as a user runs it
     assert third.returncode == 1, third.stderr
     statuses = {name: row["status"] for name, row in report(out).items()}
     assert statuses == {
         "tubingen.jpg": "skipped",
-        "brad_pitt.jpg": "done",
-        "hoovertowernight.jpg": "skipped",
+        "village.jpg": "done",
+        "bridge.jpg": "skipped",
         "broken.jpg": "failed",
     }
     after = stamps(out)
-    assert {k: v for k, v in after.items() if not k.startswith("brad_pitt")} == {
-        k: v for k, v in before.items() if not k.startswith("brad_pitt")
+    assert {k: v for k, v in after.items() if not k.startswith("village")} == {
+        k: v for k, v in before.items() if not k.startswith("village")
     }
-    assert after["brad_pitt__starry.png"][1] == before["brad_pitt__starry.png"][1]  # same settings, same bytes
+    assert after["village__starry.png"][1] == before["village__starry.png"][1]  # same settings, same bytes
 
     # Other settings into the same folder: new names with the settings' hash; the first results stay as they were.
     one = (photos / "tubingen.jpg", "--style", workspace / "starry.png", "-o", out, *QUICK, "--tv-weight", 1)
@@ -139,20 +139,20 @@ def test_folder_with_a_broken_file_then_rerun_skips_then_redoes_only_what_is_mis
 
 def test_pairs_csv_and_a_style_set(workspace):
     (workspace / "pairs.csv").write_text(
-        "photo,painting,note\nphotos/tubingen.jpg,starry.png,first\nphotos/brad_pitt.jpg,starry.png:0.5+starry.png:0.5,x\n"
+        "photo,painting,note\nphotos/tubingen.jpg,starry.png,first\nphotos/village.jpg,starry.png:0.5+starry.png:0.5,x\n"
     )
     out = workspace / "out"
     result = painterly("--pairs", workspace / "pairs.csv", "-o", out, *QUICK, "--quiet")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # --quiet: nothing but errors
-    assert sorted(p.name for p in out.glob("*.png")) == ["brad_pitt__starry+starry.png", "tubingen__starry.png"]
-    settings = json.loads((out / "brad_pitt__starry+starry.json").read_text())
+    assert sorted(p.name for p in out.glob("*.png")) == ["tubingen__starry.png", "village__starry+starry.png"]
+    settings = json.loads((out / "village__starry+starry.json").read_text())
     assert settings["config"]["style_blend"] == [0.5, 0.5] and len(settings["style"]) == 2
 
 
 def test_ctrl_c_keeps_the_best_state_and_the_rerun_continues_it(workspace):
     out = workspace / "out"
-    command = [sys.executable, "-m", "painterly", "batch", workspace / "photos" / "brad_pitt.jpg"]
+    command = [sys.executable, "-m", "painterly", "batch", workspace / "photos" / "village.jpg"]
     command += [workspace / "photos" / "tubingen.jpg", "-s", workspace / "starry.png", "-o", out]
     command += ["--size", "48", "--start-size", "0", "--iterations", "20", "--print-every", "1"]
     command += ["--worker-threads", "1"]
@@ -169,19 +169,19 @@ def test_ctrl_c_keeps_the_best_state_and_the_rerun_continues_it(workspace):
             process.kill()
     assert "interrupted; run the same command again to continue" in rest
     rows = report(out)
-    assert rows["brad_pitt.jpg"]["status"] == "stopped" and rows["tubingen.jpg"]["status"] == "pending"
-    partial = json.loads((out / "brad_pitt__starry.json").read_text())
+    assert rows["village.jpg"]["status"] == "stopped" and rows["tubingen.jpg"]["status"] == "pending"
+    partial = json.loads((out / "village__starry.json").read_text())
     stopped_at = partial["iterations_done"]
     assert partial["batch"]["complete"] is False and 2 <= stopped_at < 20
-    assert (out / "brad_pitt__starry.partial.png").is_file() and not (out / "brad_pitt__starry.png").exists()
+    assert (out / "village__starry.partial.png").is_file() and not (out / "village__starry.png").exists()
 
     rerun = subprocess.run(list(map(str, command)), capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
     rows = report(out)
-    assert rows["brad_pitt.jpg"]["status"] == "done" and int(rows["brad_pitt.jpg"]["resumed_from"]) == stopped_at
-    assert rows["brad_pitt.jpg"]["iterations"] == "20" and rows["tubingen.jpg"]["status"] == "done"
-    assert not (out / "brad_pitt__starry.partial.png").exists()
-    assert json.loads((out / "brad_pitt__starry.json").read_text())["batch"]["complete"] is True
+    assert rows["village.jpg"]["status"] == "done" and int(rows["village.jpg"]["resumed_from"]) == stopped_at
+    assert rows["village.jpg"]["iterations"] == "20" and rows["tubingen.jpg"]["status"] == "done"
+    assert not (out / "village__starry.partial.png").exists()
+    assert json.loads((out / "village__starry.json").read_text())["batch"]["complete"] is True
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from PIL import Image
 distributed = pytest.importorskip("distributed")
 
 DASK = Path(sys.executable).parent / "dask"
-PHOTOS = ("tubingen", "brad_pitt", "hoovertowernight", "shipwreck")
+PHOTOS = ("tubingen", "village", "bridge", "shipwreck")
 QUICK = ("--size", "64", "--start-size", "0", "--iterations", "4", "--worker-threads", "1")
 
 

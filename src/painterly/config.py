@@ -40,7 +40,7 @@ STRENGTH_LOG_RANGE = (0.0, 3.0)
 # Step sizes that suit each optimiser in [0, 1] pixel units (L-BFGS scales its own steps; 1 is its natural lr).
 DEFAULT_LR = {"lbfgs": 1.0, "adam": 0.02}
 # Far beyond any useful step, and below where the optimisers' float32 arithmetic overflows (about 3e38).
-MAX_LR = 1e6
+MAX_LR = 1e30
 # The --help groups of the options, in order (the metadata key "group").
 OPTION_GROUPS = ("image", "layers and weights", "optimisation")
 

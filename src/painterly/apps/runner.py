@@ -105,57 +105,22 @@ def plan_resumed_run(args: argparse.Namespace) -> tuple[Path, list[Path], StyleC
 
 
 def run_stylize(argv: Sequence[str]) -> int:
+    """One run from its argument list: every input and output checked before any work, then painted and saved;
+    130 when stopped by a signal (the best image so far saved), 0 when done."""
     args = build_parser().parse_args(argv)
     content, styles, config, output = plan_resumed_run(args) if args.resume else plan_new_run(args)
-    for path, extensions in ((args.gif, (".gif",)), (args.plot, tuple(PLOT_FORMATS))):
-        if path:
-            check_output(Path(path), [content, *styles], args.overwrite, extensions)
-    if args.plot and Path(args.plot).resolve() == output.resolve():
-        raise PainterlyError("--plot and -o name the same file; choose another")
+    _check_extra_outputs(args, content, styles, output)
     recorder = Recorder(args.save_every, frames=bool(args.gif)) if args.gif or args.plot else None
-    for name in ("save_every", "print_every"):
-        if getattr(args, name) < 0:
-            raise PainterlyError(f"--{name.replace('_', '-')} must be 0 or more")
-    if args.alpha == "keep" and output.suffix.lower() in (".jpg", ".jpeg", ".bmp"):
-        raise PainterlyError(
-            f"--alpha keep needs an output format with transparency (.png, .webp, .tif), not '{output}'"
-        )
-    alpha = load_alpha(content) if args.alpha == "keep" else None
+    _check_counts(args)
+    alpha = _kept_alpha(args, content, output)
 
     bar = None if args.quiet else ProgressBar(sys.stderr, print_every=args.print_every)
     settings = output.with_suffix(".json")
-    last: list[Progress] = []
     start = time.perf_counter()
     with StopOnSignal() as stop:
-
-        def callback(progress: Progress) -> bool:
-            if recorder:  # first: at iteration 1 it refuses a --gif that would get no frames, before any file
-                recorder(progress)
-            if not last:  # the inputs are good and the work has begun: a killed run can now be resumed
-                write_settings(settings, content, styles, output, config, None)
-                if bar:
-                    bar.note(f"painterly: {painter.device.type}, {painter.precision} ({painter.precision_reason})")
-            last[:] = [progress]
-            if bar:
-                bar(progress)
-            if args.save_every and progress.iteration % args.save_every == 0:
-                save_image(progress.image(), snapshot_path(output, progress.iteration, progress.iterations))
-            return stop.requested
-
-        try:
-            painter = Painter(styles, config)
-            result = painter.paint(content, callback)
-        finally:
-            if bar:
-                bar.close()
-        if alpha is not None:
-            result.putalpha(alpha.resize(result.size, Image.Resampling.LANCZOS))
-        save_image(result, output)
-        if recorder and args.gif and recorder.frames:
-            recorder.write_gif(Path(args.gif), result.size)
-        if recorder and args.plot and recorder.history:
-            recorder.write_plot(Path(args.plot))
-        write_settings(settings, content, styles, output, config, last[0] if last else None)
+        result, last = _paint(content, styles, config, output, settings, args.save_every, recorder, bar, stop)
+        _save_results(args, result, alpha, output, recorder)
+        write_settings(settings, content, styles, output, config, last)
     if stop.requested:
         print(
             f"painterly: interrupted; saved the best image so far to {output} (settings: {settings})", file=sys.stderr
@@ -164,3 +129,79 @@ def run_stylize(argv: Sequence[str]) -> int:
     if not args.quiet:
         print(f"wrote {output} ({result.width}x{result.height}) in {time.perf_counter() - start:.1f} s")
     return 0
+
+
+def _check_extra_outputs(args: argparse.Namespace, content: Path, styles: Sequence[Path], output: Path) -> None:
+    """--gif and --plot: each a new file of its format, overwriting no input, and --plot not the result itself."""
+    for path, extensions in ((args.gif, (".gif",)), (args.plot, tuple(PLOT_FORMATS))):
+        if path:
+            check_output(Path(path), [content, *styles], args.overwrite, extensions)
+    if args.plot and Path(args.plot).resolve() == output.resolve():
+        raise PainterlyError("--plot and -o name the same file; choose another")
+
+
+def _check_counts(args: argparse.Namespace) -> None:
+    for name in ("save_every", "print_every"):
+        if getattr(args, name) < 0:
+            raise PainterlyError(f"--{name.replace('_', '-')} must be 0 or more")
+
+
+def _kept_alpha(args: argparse.Namespace, content: Path, output: Path) -> Image.Image | None:
+    """With --alpha keep, the content's alpha channel for the result (None when it has none), once the output's
+    format is known to hold one; None without --alpha keep."""
+    if args.alpha == "keep" and output.suffix.lower() in (".jpg", ".jpeg", ".bmp"):
+        raise PainterlyError(
+            f"--alpha keep needs an output format with transparency (.png, .webp, .tif), not '{output}'"
+        )
+    return load_alpha(content) if args.alpha == "keep" else None
+
+
+def _paint(
+    content: Path,
+    styles: Sequence[Path],
+    config: StyleConfig,
+    output: Path,
+    settings: Path,
+    save_every: int,
+    recorder: Recorder | None,
+    bar: ProgressBar | None,
+    stop: StopOnSignal,
+) -> tuple[Image.Image, Progress | None]:
+    """Paint the content, watched at every iteration (the recorder, the settings once the work has begun, the bar,
+    --save-every snapshots) until done or `stop` is requested; the result and the last iteration's progress."""
+    last: list[Progress] = []
+
+    def callback(progress: Progress) -> bool:
+        if recorder:  # first: at iteration 1 it refuses a --gif that would get no frames, before any file
+            recorder(progress)
+        if not last:  # the inputs are good and the work has begun: a killed run can now be resumed
+            write_settings(settings, content, styles, output, config, None)
+            if bar:
+                bar.note(f"painterly: {painter.device.type}, {painter.precision} ({painter.precision_reason})")
+        last[:] = [progress]
+        if bar:
+            bar(progress)
+        if save_every and progress.iteration % save_every == 0:
+            save_image(progress.image(), snapshot_path(output, progress.iteration, progress.iterations))
+        return stop.requested
+
+    try:
+        painter = Painter(styles, config)
+        result = painter.paint(content, callback)
+    finally:
+        if bar:
+            bar.close()
+    return result, last[0] if last else None
+
+
+def _save_results(
+    args: argparse.Namespace, result: Image.Image, alpha: Image.Image | None, output: Path, recorder: Recorder | None
+) -> None:
+    """The result (with the content's alpha channel when kept), then the --gif and the --plot when recorded."""
+    if alpha is not None:
+        result.putalpha(alpha.resize(result.size, Image.Resampling.LANCZOS))
+    save_image(result, output)
+    if recorder and args.gif and recorder.frames:
+        recorder.write_gif(Path(args.gif), result.size)
+    if recorder and args.plot and recorder.history:
+        recorder.write_plot(Path(args.plot))

@@ -111,6 +111,112 @@ def _painting_bytes(data: bytes) -> bytes:
     return data
 
 
+class _ClusterBatch:
+    """One `run_on_cluster`: the jobs waiting here, the tasks running on the cluster and the paintings sent to it."""
+
+    def __init__(
+        self,
+        client: Any,
+        jobs: Iterable[Job],
+        make_task: Callable[[Job], tuple[Task, list[Path]]],
+        read_painting: Callable[[Path], bytes],
+        finish: Callable[[Job, dict], None],
+        gpu: bool,
+        retries: int,
+    ) -> None:
+        dask = distributed()
+        self.client = client
+        self.make_task, self.read_painting, self.finish = make_task, read_painting, finish
+        self.retries = retries
+        self.token = uuid.uuid4().hex[:12]
+        self.stop_event = dask.Event(f"painterly-stop-{self.token}", client=client)
+        self.resources = {"GPU": 1} if gpu else None
+        self.paintings: dict[Path, Any] = {}
+        self.queue = deque(jobs)
+        self.running: dict[Any, Job] = {}
+        self.stopping = False
+        self.count = 0
+
+    def run(self, should_stop: Callable[[], bool], on_poll: Callable[[int, int], None] | None) -> None:
+        """Keep the window of running tasks full and finish each as it comes back, until every job has been
+        answered or, once stopped, every running task has."""
+        while self.queue or self.running:
+            if should_stop():
+                self.stop()
+            self.fill()
+            if self.stopping and not self.running:
+                break
+            done = [future for future in self.running if future.done()]
+            if on_poll is not None:
+                on_poll(len(self.running), len(self.client.nthreads()))
+            if not done:
+                time.sleep(0.2)
+                continue
+            for future in done:
+                self.collect(future)
+
+    def stop(self) -> None:
+        """Begin no more jobs, and tell the running tasks (once) to send back their best image so far."""
+        if not self.stopping:
+            self.stopping = True
+            self.stop_event.set()
+
+    def fill(self) -> None:
+        """Submit waiting jobs until twice as many tasks run as the cluster has threads (at least two): this
+        client holds only a window of photos in memory, and workers that join later get work."""
+        window = max(2, 2 * sum(self.client.nthreads().values()))
+        while self.queue and not self.stopping and len(self.running) < window:
+            self.submit(self.queue.popleft())
+
+    def submit(self, job: Job) -> None:
+        try:
+            task, painting_paths = self.make_task(job)
+            futures = [self.painting_future(path) for path in painting_paths]
+        except PainterlyError as exc:  # an unreadable photo fails its job here, before it travels
+            self.finish(job, failure(str(exc)))
+            return
+        self.count += 1
+        future = self.client.submit(
+            paint_on_worker,
+            task,
+            *futures,
+            stop=self.stop_event.name,
+            key=f"painterly-{self.token}-{self.count:06d}",
+            retries=self.retries,
+            resources=self.resources,
+        )
+        self.running[future] = job
+
+    def painting_future(self, path: Path) -> Any:
+        """The task holding this painting's bytes, submitted at its first use: each painting travels once."""
+        if path not in self.paintings:
+            data = self.read_painting(path)
+            key = f"painterly-painting-{digest(data)[:16]}-{self.token}"
+            self.paintings[path] = self.client.submit(_painting_bytes, data, key=key, retries=self.retries)
+        return self.paintings[path]
+
+    def collect(self, future: Any) -> None:
+        """Finish the job of a task that came back, with its answer or why the cluster could not give one."""
+        job = self.running.pop(future)
+        try:
+            answer = future.result()
+        except Exception as exc:  # lost with its workers more times than the scheduler allows, or cancelled
+            answer = failure(f"the cluster could not run it: {type(exc).__name__}: {' '.join(str(exc).split())}")
+        future.release()
+        self.finish(job, answer)
+
+    def release(self) -> None:
+        """Cancel the tasks still running and let the scheduler forget the paintings and the stop Event."""
+        for future in self.running:
+            future.cancel()
+        for future in self.paintings.values():
+            future.release()
+        try:
+            self.stop_event.clear()  # the scheduler forgets an Event once it is clear and nobody waits on it
+        except Exception:
+            pass
+
+
 def run_on_cluster(
     client: Any,
     jobs: Iterable[Job],
@@ -125,73 +231,9 @@ def run_on_cluster(
     """Submit every job, at most twice as many at a time as the cluster has threads (so this client holds only
     a window of photos in memory, and workers that join later get work), and `finish(job, answer)` each as it
     comes back. Returns the jobs never begun because the batch was stopped."""
-    dask = distributed()
-    token = uuid.uuid4().hex[:12]
-    stop_event = dask.Event(f"painterly-stop-{token}", client=client)
-    resources = {"GPU": 1} if gpu else None
-    paintings: dict[Path, Any] = {}
-    queue = deque(jobs)
-    running: dict[Any, Job] = {}
-    stopping = False
-    count = 0
-
-    def painting_future(path: Path) -> Any:
-        if path not in paintings:
-            data = read_painting(path)
-            key = f"painterly-painting-{digest(data)[:16]}-{token}"
-            paintings[path] = client.submit(_painting_bytes, data, key=key, retries=retries)
-        return paintings[path]
-
+    batch = _ClusterBatch(client, jobs, make_task, read_painting, finish, gpu, retries)
     try:
-        while queue or running:
-            if should_stop() and not stopping:
-                stopping = True
-                stop_event.set()
-            window = max(2, 2 * sum(client.nthreads().values()))
-            while queue and not stopping and len(running) < window:
-                job = queue.popleft()
-                try:
-                    task, painting_paths = make_task(job)
-                    futures = [painting_future(path) for path in painting_paths]
-                except PainterlyError as exc:  # an unreadable photo fails its job here, before it travels
-                    finish(job, failure(str(exc)))
-                    continue
-                count += 1
-                future = client.submit(
-                    paint_on_worker,
-                    task,
-                    *futures,
-                    stop=stop_event.name,
-                    key=f"painterly-{token}-{count:06d}",
-                    retries=retries,
-                    resources=resources,
-                )
-                running[future] = job
-            if stopping and not running:
-                break
-            done = [future for future in running if future.done()]
-            if on_poll is not None:
-                on_poll(len(running), len(client.nthreads()))
-            if not done:
-                time.sleep(0.2)
-                continue
-            for future in done:
-                job = running.pop(future)
-                try:
-                    answer = future.result()
-                except Exception as exc:  # lost with its workers more times than the scheduler allows, or cancelled
-                    answer = failure(
-                        f"the cluster could not run it: {type(exc).__name__}: {' '.join(str(exc).split())}"
-                    )
-                future.release()
-                finish(job, answer)
+        batch.run(should_stop, on_poll)
     finally:
-        for future in running:
-            future.cancel()
-        for future in paintings.values():
-            future.release()
-        try:
-            stop_event.clear()  # the scheduler forgets an Event once it is clear and nobody waits on it
-        except Exception:
-            pass
-    return list(queue)
+        batch.release()
+    return list(batch.queue)

@@ -17,6 +17,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from ...errors import PainterlyError
 from ..options import HelpFormatter, Parser, add_config_options
@@ -35,6 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
         "continue what was stopped. See docs/batch.md for Dask clusters.",
         formatter_class=HelpFormatter,
     )
+    _add_job_options(p)
+    _add_cluster_options(p)
+    add_config_options(p)
+    _add_output_options(p)
+    return p
+
+
+def _add_job_options(p: argparse.ArgumentParser) -> None:
+    """What to paint, in what, and where to."""
     p.add_argument(
         "inputs",
         metavar="INPUT",
@@ -58,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="paint only these pairs: a CSV with the columns photo,painting (paths relative to the CSV's folder); "
         "replaces INPUT and --style",
     )
+
+
+def _add_cluster_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("cluster (pip install 'painterly[cluster]'; see docs/batch.md)")
     g.add_argument("--scheduler", metavar="tcp://HOST:8786", help="run the jobs on this Dask scheduler's workers")
     g.add_argument(
@@ -72,7 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="torch threads per job (0 = on a worker: its cores / its Dask threads; here: torch's default)",
     )
-    add_config_options(p)
+
+
+def _add_output_options(p: argparse.ArgumentParser) -> None:
+    """The results' alpha channel, and what is printed while the batch runs."""
     g = p.add_argument_group("output")
     g.add_argument(
         "--alpha",
@@ -88,7 +104,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="also print the current job's progress every N iterations (0 = only the live bar and a line per job)",
     )
     g.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors and the failure summary")
-    return p
 
 
 def run_here(
@@ -137,27 +152,49 @@ def main(argv: Sequence[str]) -> int:
 
 
 def _run(plan: Plan, argv: Sequence[str]) -> int:
+    """The batch of a checked plan: connect, paint every job not done, write the report, say how it went."""
     args = plan.args
     results = Results(plan, argv)
     todo = [job for job in plan.jobs if job.state != "done"]
-    skipped = len(plan.jobs) - len(todo)
     progress = None if args.quiet else BatchProgress(sys.stderr, len(todo), args.print_every)
-    client = None
-    if args.scheduler and todo:
-        from .cluster import connect
-
-        client = connect(args.scheduler, args.gpu)
+    client = _connect(args) if args.scheduler and todo else None
     if not args.quiet:
-        continued = sum(job.state == "partial" for job in todo)
-        where = f" on {args.scheduler} ({len(client.nthreads())} workers)" if client else ""
-        print(
-            f"painterly batch: {len(plan.jobs)} jobs ({plan.description}): {skipped} done before, "
-            f"{len(todo)} to paint{f' ({continued} continued)' if continued else ''}{where}; results in "
-            f"{plan.folder}",
-            file=sys.stderr,
-        )
+        _print_plan(plan, todo, client)
+    finish = _finisher(results, progress)
+    try:
+        with StopOnSignal() as stop:
+            _paint_all(plan, todo, client, finish, stop, progress)
+    finally:
+        if progress is not None:
+            progress.close()
+        results.write()
+    return _conclude(plan, results, stop.requested)
 
-    noted = False  # the precision is the same for every job: said once, by the first answer that has it
+
+def _connect(args: argparse.Namespace) -> Any:
+    """A client of --scheduler; Dask is imported only here, when a batch runs on a cluster."""
+    from .cluster import connect
+
+    return connect(args.scheduler, args.gpu)
+
+
+def _print_plan(plan: Plan, todo: list[Job], client: Any) -> None:
+    """The opening line: how many jobs, how many were done before, where they run and where the results go."""
+    skipped = len(plan.jobs) - len(todo)
+    continued = sum(job.state == "partial" for job in todo)
+    where = f" on {plan.args.scheduler} ({len(client.nthreads())} workers)" if client else ""
+    print(
+        f"painterly batch: {len(plan.jobs)} jobs ({plan.description}): {skipped} done before, "
+        f"{len(todo)} to paint{f' ({continued} continued)' if continued else ''}{where}; results in "
+        f"{plan.folder}",
+        file=sys.stderr,
+    )
+
+
+def _finisher(results: Results, progress: BatchProgress | None) -> Callable[[Job, dict], None]:
+    """What to do with each answer: record it in the results and, unless --quiet, print its line (and the
+    precision, said once: it is the same for every job, so the first answer that has it says it)."""
+    noted = False
 
     def finish(job: Job, answer: dict) -> None:
         nonlocal noted
@@ -171,45 +208,58 @@ def _run(plan: Plan, argv: Sequence[str]) -> int:
         painted = float(answer.get("seconds") or 0.0) if row["status"] == "done" else None
         progress.finish(job_line(job, row), painted)
 
-    try:
-        with StopOnSignal() as stop:
-            if client is not None:
-                from .cluster import run_on_cluster
+    return finish
 
-                try:
-                    run_on_cluster(
-                        client,
-                        todo,
-                        plan.task,
-                        plan.read_painting,
-                        finish,
-                        lambda: stop.requested,
-                        gpu=args.gpu,
-                        on_poll=progress.poll if progress is not None else None,
-                    )
-                finally:
-                    client.close()
-            else:
-                run_here(plan, todo, finish, stop, progress)
+
+def _paint_all(
+    plan: Plan,
+    todo: list[Job],
+    client: Any,
+    finish: Callable[[Job, dict], None],
+    stop: StopOnSignal,
+    progress: BatchProgress | None,
+) -> None:
+    """The jobs on the cluster of `client` (closed afterwards, however it ends), or here without one."""
+    if client is None:
+        run_here(plan, todo, finish, stop, progress)
+        return
+    from .cluster import run_on_cluster
+
+    try:
+        run_on_cluster(
+            client,
+            todo,
+            plan.task,
+            plan.read_painting,
+            finish,
+            lambda: stop.requested,
+            gpu=plan.args.gpu,
+            on_poll=progress.poll if progress is not None else None,
+        )
     finally:
-        if progress is not None:
-            progress.close()
-        results.write()
+        client.close()
+
+
+def _conclude(plan: Plan, results: Results, stopped: bool) -> int:
+    """Print the summary line (with --quiet only when something failed or it was stopped); the exit status."""
     counts = results.summary()
-    seconds = time.perf_counter() - results.started
-    line = (
-        f"painterly batch: {counts['done']} done, {counts['skipped']} skipped, {counts['failed']} failed"
-        + (f", {counts['stopped']} stopped, {counts['pending']} not begun" if stop.requested else "")
-        + f" of {len(plan.jobs)} jobs in {duration(seconds)}"
-        + (f" ({3600 * counts['done'] / seconds:.1f} images/h)" if counts["done"] else "")
-        + f"; report: {plan.folder / 'batch.csv'}"
-    )
-    if stop.requested:
+    line = _summary_line(plan, counts, time.perf_counter() - results.started, stopped)
+    if stopped:
         print(f"{line}\npainterly: interrupted; run the same command again to continue", file=sys.stderr)
         return 130
     if counts["failed"]:
         print(line, file=sys.stderr)
         return 1
-    if not args.quiet:
+    if not plan.args.quiet:
         print(line, file=sys.stderr)
     return 0
+
+
+def _summary_line(plan: Plan, counts: dict[str, int], seconds: float, stopped: bool) -> str:
+    return (
+        f"painterly batch: {counts['done']} done, {counts['skipped']} skipped, {counts['failed']} failed"
+        + (f", {counts['stopped']} stopped, {counts['pending']} not begun" if stopped else "")
+        + f" of {len(plan.jobs)} jobs in {duration(seconds)}"
+        + (f" ({3600 * counts['done'] / seconds:.1f} images/h)" if counts["done"] else "")
+        + f"; report: {plan.folder / 'batch.csv'}"
+    )

@@ -189,57 +189,107 @@ def paint_task(
     if task.threads:
         torch.set_num_threads(task.threads)
     last: list[Progress] = []
+
+    def callback(progress: Progress) -> bool:
+        last[:] = [progress]
+        if on_progress is not None:
+            on_progress(progress)
+        return should_stop()
+
     scratch = Path(tempfile.mkdtemp(prefix="job-", dir=cache.folder))  # this task's own: tasks may run at once
     photo = scratch / (Path(task.photo_name).name or "photo")
-    frames = 0
     try:
-        photo.write_bytes(task.photo)
-        config = _config(task, cache, scratch)
-        if task.video:
-            info, frame_size = _video_plan(photo, config)
-        else:
-            load_image(photo)  # a photo that cannot be read fails here, before a network or painter is built for it
-        painter, reused = cache.painter(paintings, task.painting_names, config, keep=task.start is None)
-        figures.update(engine="reused" if reused else "new", device=painter.device.type, precision=painter.precision)
-        figures.update(precision_reason=painter.precision_reason)
-
-        def callback(progress: Progress) -> bool:
-            last[:] = [progress]
-            if on_progress is not None:
-                on_progress(progress)
-            return should_stop()
-
-        if task.video:
-            frames = _paint_video(painter, info, frame_size, scratch / "result.mp4", callback)
-            if frames is None:  # stopped: a video has no partial result; the next run paints it again
-                seconds = time.perf_counter() - started
-                return {"status": "cancelled", "reason": "stopped; the next run paints it again", "seconds": seconds}
-            data, size = (scratch / "result.mp4").read_bytes(), frame_size
-        else:
-            image = painter.paint(photo, callback)
-            if task.alpha:
-                alpha = load_alpha(photo)
-                if alpha is not None:
-                    image.putalpha(alpha.resize(image.size))
-            buffer = io.BytesIO()
-            image.save(buffer, format="PNG")
-            data, size = buffer.getvalue(), image.size
+        painted = _paint_in(scratch, photo, task, paintings, cache, figures, callback)
+        if painted is None:  # a stopped video: it has no partial result; the next run paints it again
+            seconds = time.perf_counter() - started
+            return {"status": "cancelled", "reason": "stopped; the next run paints it again", "seconds": seconds}
     except PainterlyError as exc:
-        return failure(_one_line(str(exc), task, cache, photo), seconds=time.perf_counter() - started, **figures)
+        return _failed(str(exc), task, cache, photo, started, figures)
     except (MemoryError, RuntimeError) as exc:  # torch's out-of-memory (CUDA's is a RuntimeError) and op failures
-        text = str(exc) or type(exc).__name__
-        reason = f"out of memory ({text})" if isinstance(exc, MemoryError) or "out of memory" in text else text
-        gc.collect()
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
-        return failure(_one_line(reason, task, cache, photo), seconds=time.perf_counter() - started, **figures)
+        reason = _runtime_reason(exc)
+        _free_memory()
+        return _failed(reason, task, cache, photo, started, figures)
     except OSError as exc:  # this process's temporary files (a full disk): the job fails, the batch goes on
-        reason = f"cannot write a temporary file: {exc.strerror or exc}"
-        return failure(_one_line(reason, task, cache, photo), seconds=time.perf_counter() - started, **figures)
+        return _failed(f"cannot write a temporary file: {exc.strerror or exc}", task, cache, photo, started, figures)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     progress = last[-1] if last else None
     stopped = progress is not None and progress.iteration < progress.iterations and should_stop()
+    return _answer(figures, task, painted, progress, stopped, started)
+
+
+def _paint_in(
+    scratch: Path,
+    photo: Path,
+    task: Task,
+    paintings: list[bytes],
+    cache: PainterCache,
+    figures: dict,
+    callback: Callable[[Progress], bool],
+) -> tuple[bytes, tuple[int, int], int] | None:
+    """Paint the task with its files written into `scratch` and the painter's figures added to `figures`: the
+    result's bytes, its size and its frames (0 for a photo), or None for a video that was stopped. Raises for a
+    problem of this job; `figures` then says as much as was known."""
+    photo.write_bytes(task.photo)
+    config = _config(task, cache, scratch)
+    if task.video:
+        info, frame_size = _video_plan(photo, config)
+    else:
+        load_image(photo)  # a photo that cannot be read fails here, before a network or painter is built for it
+    painter, reused = cache.painter(paintings, task.painting_names, config, keep=task.start is None)
+    figures.update(engine="reused" if reused else "new", device=painter.device.type, precision=painter.precision)
+    figures.update(precision_reason=painter.precision_reason)
+    if task.video:
+        frames = _paint_video(painter, info, frame_size, scratch / "result.mp4", callback)
+        if frames is None:
+            return None
+        return (scratch / "result.mp4").read_bytes(), frame_size, frames
+    data, size = _paint_image(painter, photo, task.alpha, callback)
+    return data, size, 0
+
+
+def _paint_image(
+    painter: Painter, photo: Path, alpha: bool, callback: Callable[[Progress], bool]
+) -> tuple[bytes, tuple[int, int]]:
+    """Paint a photo (its alpha channel put back with --alpha keep): the PNG's bytes and its size."""
+    image = painter.paint(photo, callback)
+    if alpha:
+        mask = load_alpha(photo)
+        if mask is not None:
+            image.putalpha(mask.resize(image.size))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue(), image.size
+
+
+def _runtime_reason(exc: BaseException) -> str:
+    """Why torch failed, saying "out of memory" when it was (CUDA's out-of-memory is a RuntimeError)."""
+    text = str(exc) or type(exc).__name__
+    return f"out of memory ({text})" if isinstance(exc, MemoryError) or "out of memory" in text else text
+
+
+def _free_memory() -> None:
+    """Give back what a failed job held, so that the next job of this process has the memory it had."""
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def _failed(reason: str, task: Task, cache: PainterCache, photo: Path, started: float, figures: dict) -> dict:
+    """A failed job's answer: its one-line reason, its time and the figures known when it failed."""
+    return failure(_one_line(reason, task, cache, photo), seconds=time.perf_counter() - started, **figures)
+
+
+def _answer(
+    figures: dict,
+    task: Task,
+    painted: tuple[bytes, tuple[int, int], int],
+    progress: Progress | None,
+    stopped: bool,
+    started: float,
+) -> dict:
+    """A painted job's answer: done, or stopped (its best image so far, for the next run to continue)."""
+    data, size, frames = painted
     figures.update(
         status="stopped" if stopped else "done",
         reason="stopped; the next run continues it" if stopped else "",
