@@ -119,7 +119,7 @@ def test_refuses_to_overwrite_an_input(images, tmp_path):
     Image.open(images / "tubingen.jpg").resize((40, 30)).save(content)
     before = content.read_bytes()
     result = painterly(content, "-s", images / "starry_night.jpg", "-o", content, "--iterations", 1)
-    assert result.returncode == 2 and "is an input image" in result.stderr
+    assert result.returncode == 2 and "is an input of this run" in result.stderr
     assert content.read_bytes() == before
 
 

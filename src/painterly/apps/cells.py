@@ -19,8 +19,9 @@ from ..config import INITS, StyleConfig
 from ..errors import PainterlyError
 from ..media.images import load_image, save_image
 from ..media.sheets import contact_sheet
-from .options import build_parser, check_output
+from .options import build_parser
 from .runner import plan_new_run, run_stylize
+from .write_guard import check_output
 
 
 @dataclass

@@ -5,8 +5,6 @@ that must fail before minutes of work. The main command, batch and video all add
 from __future__ import annotations
 
 import argparse
-import os
-from collections.abc import Sequence
 from dataclasses import Field, fields
 from pathlib import Path
 
@@ -131,26 +129,6 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
         help="transparent content: composite on white, or keep its alpha channel in the output",
     )
     g.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
-
-
-def check_output(
-    output: Path,
-    inputs: Sequence[Path],
-    overwrite: bool,
-    extensions: Sequence[str] = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"),
-) -> None:
-    """Everything about OUT that can be wrong is found before minutes of work, not after."""
-    if output.suffix.lower() not in extensions:
-        raise PainterlyError(f"output '{output}' needs an extension such as {extensions[0]}")
-    if any(output.exists() and source.exists() and output.resolve() == source.resolve() for source in inputs):
-        raise PainterlyError(f"output '{output}' is an input image; choose another -o")
-    if output.exists() and not overwrite:
-        raise PainterlyError(f"output '{output}' exists; pass --overwrite to replace it or choose another -o")
-    folder = output.parent
-    if not folder.is_dir():
-        raise PainterlyError(f"cannot write '{output}': folder '{folder}' does not exist")
-    if not os.access(folder, os.W_OK):
-        raise PainterlyError(f"cannot write '{output}': folder '{folder}' is not writable")
 
 
 def style_and_weight(text: str) -> tuple[Path, float | None]:

@@ -23,8 +23,9 @@ from ..errors import PainterlyError
 from ..media.animation import Recorder
 from ..media.images import load_alpha, save_image, write_atomically
 from ..media.loss_plot import PLOT_FORMATS
-from .options import build_parser, check_output, config_from_args, styles_from_args
+from .options import build_parser, config_from_args, styles_from_args
 from .progress import ProgressBar
+from .write_guard import check_output, check_settings_file, run_inputs
 
 
 def snapshot_path(output: Path, iteration: int, iterations: int) -> Path:
@@ -55,11 +56,11 @@ def write_settings(
     path: Path, content: Path, styles: Sequence[Path], output: Path, config: StyleConfig, last: Progress | None
 ) -> None:
     """The settings beside the output, so a result can be reproduced or a stopped run continued (--resume)."""
-    settings = {
+    settings = {  # absolute paths: a resume reads them wherever it is run from
         "painterly": __version__,
-        "content": str(content),
-        "style": [str(style) for style in styles],
-        "output": str(output),
+        "content": str(content.resolve()),
+        "style": [str(style.resolve()) for style in styles],
+        "output": str(output.resolve()),
         "config": config.to_dict(),
         "iterations_done": last.iteration if last else config.done_iterations,
         "last_losses": last.losses if last else None,  # of the last iteration; the image saved is the best one
@@ -75,7 +76,9 @@ def plan_new_run(args: argparse.Namespace) -> tuple[Path, list[Path], StyleConfi
     config = config_from_args(args, len(styles))
     content = Path(args.content)
     output = Path(args.output or f"{content.stem}_{styles[0].stem}.png")
-    check_output(output, [content, *styles, *([Path(args.mask)] if args.mask else [])], args.overwrite)
+    inputs = run_inputs(content, styles, config)
+    check_output(output, inputs, args.overwrite)
+    check_settings_file(output.with_suffix(".json"), inputs)
     return content, styles, config, output
 
 
@@ -93,14 +96,22 @@ def plan_resumed_run(args: argparse.Namespace) -> tuple[Path, list[Path], StyleC
     try:
         settings = json.loads(settings_path.read_text())
         config = StyleConfig.from_dict(settings["config"])
-        content, styles = Path(settings["content"]), [Path(style) for style in settings["style"]]
+        folder = settings_path.parent  # relative paths in the file are relative to the file itself
+        content, styles = folder / settings["content"], [folder / style for style in settings["style"]]
         done = int(numbered[2]) if numbered else int(settings["iterations_done"])
-        first_output = Path(settings.get("output", snapshot.with_name(stem + snapshot.suffix)))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        recorded = Path(str(settings.get("output", snapshot.name)))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise PainterlyError(f"cannot resume: '{settings_path}' is not a painterly settings file ({exc})") from None
+    # The first run's output is the file beside its settings, whatever folder the file records: a tampered
+    # "output" must not name some other file to replace. Only its extension is taken from the record.
+    first_output = settings_path.with_suffix(recorded.suffix if recorded.suffix else snapshot.suffix)
+    inputs = run_inputs(content, styles, config)  # the mask and an --init image of the first run too
     config.init, config.noise_ratio, config.done_iterations = str(snapshot), 0.0, done
     output = Path(args.output) if args.output else first_output
-    check_output(output, [content, *styles], args.overwrite or output == first_output)
+    same_run = output.resolve() == first_output.resolve()
+    check_output(output, inputs, args.overwrite or same_run)
+    check_settings_file(output.with_suffix(".json"), inputs)
+    args.overwrite = args.overwrite or same_run  # the final write may then replace the first run's output
     return content, styles, config, output
 
 
@@ -200,7 +211,7 @@ def _save_results(
     """The result (with the content's alpha channel when kept), then the --gif and the --plot when recorded."""
     if alpha is not None:
         result.putalpha(alpha.resize(result.size, Image.Resampling.LANCZOS))
-    save_image(result, output)
+    save_image(result, output, replace=args.overwrite)  # a file that appeared meanwhile is never replaced
     if recorder and args.gif and recorder.frames:
         recorder.write_gif(Path(args.gif), result.size)
     if recorder and args.plot and recorder.history:

@@ -38,9 +38,10 @@ from ..media.video import (
     read_frames,
     save_frame,
 )
-from .options import HelpFormatter, Parser, add_config_options, check_output, config_from_args, styles_from_args
+from .options import HelpFormatter, Parser, add_config_options, config_from_args, styles_from_args
 from .progress import CountProgress
 from .runner import StopOnSignal
+from .write_guard import check_output
 
 SETTINGS = "video.json"  # the run's settings, in the work folder: --resume checks it is the same run
 
