@@ -298,3 +298,23 @@ def test_an_unreachable_scheduler_is_one_line_and_leaves_no_outdir(workspace):
     lines = process.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot reach the Dask scheduler" in lines[0] and "Traceback" not in process.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("recorded", ["abc", 1e999, [3], -1, True])
+def test_a_partial_result_with_a_bad_iteration_count_is_painted_afresh(workspace, capsys, recorded):
+    """A settings file beside a .partial.png whose "iterations_done" is not a count (text, inf, a list...) is not
+    trusted: the job starts again from the photo instead of ending in a traceback."""
+    out = workspace / "out"
+    command = (workspace / "photos" / "tubingen.jpg", "--style", workspace / "starry.png", "-o", out, *QUICK)
+    status, err, _ = batch_here(capsys, *command)
+    assert status == 0, err
+    settings_path, result = out / "tubingen__starry.json", out / "tubingen__starry.png"
+    settings = json.loads(settings_path.read_text())
+    settings["batch"]["complete"], settings["iterations_done"] = False, recorded
+    settings_path.write_text(json.dumps(settings))
+    result.rename(out / "tubingen__starry.partial.png")
+    status, err, _ = batch_here(capsys, *command)
+    assert status == 0 and "Traceback" not in err, err
+    row = report(out)["tubingen.jpg"]
+    assert row["status"] == "done" and row["iterations"] == "4" and row["resumed_from"] in ("", "0"), row
+    assert result.is_file()

@@ -204,9 +204,18 @@ def read_settings(path: Path) -> dict | None:
     """An earlier result's settings, or None if there is none (or it is not one of ours: then it is redone)."""
     try:
         data = json.loads(path.read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) and isinstance(data.get("batch"), dict) else None
+
+
+def _iterations_done(value: object) -> int | None:
+    """The iterations a partial result records, when it is a count a resume can start from."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 10**8:
+        return None
+    return value
 
 
 def _unique_labels(items: Sequence, label, identity) -> dict:
@@ -280,6 +289,8 @@ def plan_jobs(
             if previous["batch"].get("complete") and job.output(folder).is_file():
                 job.state = "done"
             elif not previous["batch"].get("complete") and job.partial_path(folder).is_file():
-                job.state, job.done_iterations = "partial", int(previous.get("iterations_done") or 0)
+                done = _iterations_done(previous.get("iterations_done"))
+                if done is not None:  # otherwise the partial result is not trusted: the job starts afresh
+                    job.state, job.done_iterations = "partial", done
         jobs.append(job)
     return jobs
