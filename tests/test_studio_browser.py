@@ -23,6 +23,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--host-resolver-rules=MAP studio.test 127.0.0.2",  # a shared studio's name, reached over loopback only
 ]
 ENGINE_TIMEOUT = 120_000  # ms: loading VGG-19 and the first iterations, on a busy shared 2-core machine
 
@@ -82,7 +83,7 @@ def test_paint_watch_the_preview_stop_and_download(page_on: Page, images):
     # The slider starts at the engine's default exactly (a coarser step would round it: 0.47 -> 0.45).
     expect(page.locator("#strength")).to_have_value(str(StyleConfig().strength))
     page.get_by_label("Photo", exact=True).set_input_files(images / "tubingen.jpg")
-    expect(page.locator("#photo-name")).to_have_text("tubingen.jpg (1024×768)")
+    expect(page.locator("#photo-name")).to_have_text("tubingen.jpg (512×384)")
     page.get_by_label("Painting", exact=True).set_input_files(images / "starry_night.jpg")
     expect(page.locator("#paintings li")).to_have_count(1)
     choose_settings(page, size=64, iterations=2000)  # stopped long before the end
@@ -111,7 +112,7 @@ def test_paint_watch_the_preview_stop_and_download(page_on: Page, images):
     card.get_by_role("button", name="Restore the settings").click()
     expect(page.locator("#size")).to_have_value("64")
     expect(page.locator("#iterations")).to_have_value("2000")
-    expect(page.locator("#photo-name")).to_have_text("tubingen.jpg (1024×768)")
+    expect(page.locator("#photo-name")).to_have_text("tubingen.jpg (512×384)")
 
 
 DROP = """([id, name, base64]) => {
@@ -190,3 +191,38 @@ def test_after_a_server_restart_the_page_reconnects_and_forgets_the_old_servers_
         expect(page.locator("#gallery li")).to_have_count(1)  # the stopped job's result, read from the folder
     finally:
         second.stop()
+
+
+def test_a_shared_studio_paints_from_its_tokenised_url_and_refuses_without_it(browser, tmp_path):
+    """A studio shared off the default address, known to other machines as studio.test (mapped to loopback
+    127.0.0.2 here: no other address is ever a target): the URL it prints, with the host name swapped in as a
+    user on another machine would, paints at 64 px; the same pages and API without the token get 403."""
+    server = Studio(tmp_path / "shared", "--host", "127.0.0.2", "--allow-host", "studio.test")
+    try:
+        assert server.token, "a shared studio prints a URL with its token"
+        base = f"http://studio.test:{server.port}"
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(f"{base}/?token={server.token}")
+        assert page.url == f"{base}/"  # the token traded for a cookie, and out of the address bar
+        expect(page.locator("#connection")).to_have_text("connected")
+        page.get_by_label("Photo", exact=True).set_input_files(EXAMPLES / "village.jpg")
+        expect(page.locator("#photo-name")).to_have_text("village.jpg (384×288)")
+        page.get_by_label("Painting", exact=True).set_input_files(EXAMPLES / "swirls.jpg")
+        expect(page.locator("#paintings li")).to_have_count(1)
+        choose_settings(page, size=64, iterations=3)
+        page.get_by_role("button", name="Paint", exact=True).click()
+        expect(page.locator("#badge")).to_have_text("Done", timeout=ENGINE_TIMEOUT)
+        context.close()
+
+        stranger = browser.new_context()
+        page = stranger.new_page()
+        for path in ("/", "/static/studio.js", "/api/state", "/api/results"):
+            response = page.goto(base + path)
+            assert response.status == 403, path
+        status = page.evaluate("() => fetch('/api/examples/village.jpg', {method: 'POST'}).then((r) => r.status)")
+        assert status == 403  # the page's own script, from the studio's origin, without the cookie
+        stranger.close()
+    finally:
+        server.stop()

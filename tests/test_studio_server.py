@@ -41,11 +41,11 @@ class Studio:
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         line = self.process.stdout.readline()  # "painterly studio: http://127.0.0.1:PORT/ (...)"
-        found = re.search(r"http://([0-9.]+):(\d+)/", line)
+        found = re.search(r"http://([0-9.]+):(\d+)/(?:\?token=([\w.~-]+))?", line)
         if not found:
             self.stop()
             raise AssertionError(f"the studio did not start: {line!r} {self.stderr}")
-        self.address, self.port = found[1], int(found[2])
+        self.address, self.port, self.token = found[1], int(found[2]), found[3]
         self.host = f"{self.address}:{self.port}"
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -60,11 +60,13 @@ class Studio:
             time.sleep(0.2)
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None, timeout=60):
-        """(status, headers, body) of one request, with exactly the headers given (Host defaults to ours)."""
+        """(status, headers, body) of one request, with exactly the headers given (Host defaults to ours; a shared
+        studio's token is sent unless an Authorization header is given)."""
         connection = http.client.HTTPConnection(self.address, self.port, timeout=timeout)
         try:
             connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
-            headers = {"Host": self.host, **(headers or {})}
+            token = {"Authorization": f"token {self.token}"} if self.token else {}
+            headers = {"Host": self.host, **token, **(headers or {})}
             if body is not None and "Transfer-Encoding" not in headers:
                 headers.setdefault("Content-Length", str(len(body)))
             for name, value in headers.items():
@@ -376,6 +378,45 @@ def test_another_host_prints_a_warning_and_is_its_own_host_header(tmp_path):
     assert "painterly: warning: --host 127.0.0.2 makes the studio reachable from other machines" in server.stderr
 
 
+def test_a_shared_studio_serves_nothing_without_its_token(tmp_path):
+    """Off the default loopback address the studio asks for a token: the URL it prints carries one; pages and
+    the API answer 403 without it, 200 with it (header or cookie); the tokenised URL trades it for a cookie and
+    sends the browser on without it. --allow-host adds a name other machines know the server by. (Loopback
+    127.0.0.2 stands for a shared address here: the tests listen on loopback only.)"""
+    server = Studio(tmp_path, "--host", "127.0.0.2", "--allow-host", "studio.test", "--token", "s3cret-token")
+    try:
+        assert server.token == "s3cret-token"
+        named = {"Host": f"studio.test:{server.port}"}
+        for path in ("/", "/static/studio.js", "/api/state", "/api/jobs", "/api/results", "/api/events"):
+            status, _, body = server.request("GET", path, headers={**named, "Authorization": "token wrong"})
+            assert status == 403 and b"shared with a token" in body, path
+            wrong_port = {**named, "Authorization": "", "Cookie": "painterly-token-1=s3cret-token"}
+            assert server.request("GET", path, headers=wrong_port)[0] == 403
+        assert server.request("POST", "/api/examples/village.jpg", headers={"Authorization": ""})[0] == 403
+        status, headers, _ = server.request("GET", "/?token=s3cret-token&x=1", headers={**named, "Authorization": ""})
+        assert status == 303 and headers["location"] == "/?x=1"
+        cookie = headers["set-cookie"].split(";")[0]
+        assert cookie == f"painterly-token-{server.port}=s3cret-token" and "HttpOnly" in headers["set-cookie"]
+        assert server.request("GET", "/api/state", headers={**named, "Authorization": "", "Cookie": cookie})[0] == 200
+        assert server.request("GET", "/api/state", headers=named)[0] == 200  # the token header
+        assert server.request("GET", "/api/state", headers={"Host": f"elsewhere:{server.port}"})[0] == 400
+    finally:
+        server.stop()
+
+
+def test_a_token_is_made_for_a_shared_studio_and_bad_ones_are_one_line(tmp_path):
+    from painterly.apps.studio.server import parse_args, studio_token
+    from painterly.errors import PainterlyError
+
+    assert studio_token(parse_args([])) is None  # loopback: as before
+    made = studio_token(parse_args(["--host", "0.0.0.0"]))
+    assert made and len(made) >= 24 and made != studio_token(parse_args(["--host", "0.0.0.0"]))
+    assert studio_token(parse_args(["--token", "my-own-token"])) == "my-own-token"
+    for bad in (["--token", "short"], ["--token", "has;semicolon"], ["--allow-host", "a/b"]):
+        with pytest.raises(PainterlyError):
+            parse_args(bad)
+
+
 def test_the_loss_history_carries_every_term_so_its_parts_add_up_to_the_total(studio):
     """At a size where the hold applies the page's curve has a hold column, and the terms it draws sum to the
     total (they did not when the history kept content, style and tv only)."""
@@ -397,9 +438,9 @@ def test_the_loss_history_carries_every_term_so_its_parts_add_up_to_the_total(st
 
 
 def test_hostile_bodies_get_a_4xx_and_leave_no_traceback_in_the_log(tmp_path):
-    """A job body nested 30,000 deep (100,000 is over the size limit), one far over the job limit (sent without a length, so it must be
-    counted), a JSON array, and an upload whose client goes away mid-body: each is a 4xx or nothing at all,
-    and the server's log holds no traceback."""
+    """A job body nested 30,000 deep (100,000 is over the size limit), one far over the job limit (sent without
+    a length, so it must be counted), a JSON array, and an upload whose client goes away mid-body: each is a
+    4xx or nothing at all, and the server's log holds no traceback."""
     server = Studio(tmp_path / "studio")
     try:
         json_headers = {"Content-Type": "application/json"}

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
+import secrets
 import socket
 import sys
 import threading
@@ -45,7 +47,24 @@ def parse_args(argv: Sequence[str]):
         description="A local web studio: pick a photo and paintings, watch the picture form, stop, change, repeat.",
     )
     p.add_argument("--port", type=int, default=8765, help="port to listen on (0 = any free port)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on; anything but 127.0.0.1 is exposed")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on; off 127.0.0.1 (0.0.0.0: every interface) the studio asks for a token",
+    )
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a name other machines reach this studio by (its DNS name or address), answered besides its own; "
+        "repeat for several",
+    )
+    p.add_argument(
+        "--token",
+        help="the token a shared studio asks for [a random one, printed in the URL at start]; given with the "
+        "default --host, loopback asks for it too",
+    )
     p.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
     p.add_argument("--out", metavar="DIR", help=f"the studio folder for uploads and results [{default_folder()}]")
     p.add_argument("--max-upload-mb", type=float, default=25.0, help="largest upload accepted, in MB")
@@ -54,10 +73,22 @@ def parse_args(argv: Sequence[str]):
         raise PainterlyError(f"--port must be from 0 to 65535, got {args.port}")
     if not args.max_upload_mb > 0:
         raise PainterlyError(f"--max-upload-mb must be positive, got {args.max_upload_mb}")
+    if args.token is not None and not re.fullmatch(r"[A-Za-z0-9._~-]{8,256}", args.token):
+        raise PainterlyError("--token must be 8 to 256 letters, digits or . _ ~ - (it goes in a URL and a cookie)")
+    for name in args.allow_host:
+        if not name or any(c in name for c in "/ @?#"):
+            raise PainterlyError(f"--allow-host takes a host name or address, got '{name}'")
     return args
 
 
-def build_app(store: Store, max_upload_bytes: int, hosts: set[str]):
+def studio_token(args) -> str | None:
+    """The token this studio asks for: the user's, or a random one off loopback; None on loopback by default."""
+    if args.token is not None:
+        return args.token
+    return None if args.host in LOCAL_HOSTS else secrets.token_urlsafe(24)
+
+
+def build_app(store: Store, max_upload_bytes: int, hosts: set[str], token: str | None = None, port: int = 0):
     """The studio's ASGI app (Starlette, wrapped in Guard). Starlette is imported here, not at module level."""
     try:
         from starlette.applications import Starlette
@@ -106,7 +137,7 @@ def build_app(store: Store, max_upload_bytes: int, hosts: set[str]):
         Route("/api/results/{id}.json", results.result_file(".json")),
         Route("/api/results/{id}/thumb", results.result_file(".thumb.jpg")),
     ]
-    return Guard(Starlette(routes=routes, lifespan=lifespan), hosts)
+    return Guard(Starlette(routes=routes, lifespan=lifespan), hosts, token, port)
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -130,17 +161,19 @@ def main(argv: Sequence[str]) -> int:
     except ImportError:
         raise PainterlyError(EXTRA_HINT) from None
     store = Store(Path(args.out).expanduser() if args.out else default_folder())
+    token = studio_token(args)
     if args.host not in LOCAL_HOSTS:
         print(
-            f"painterly: warning: --host {args.host} makes the studio reachable from other machines; it has no "
-            "login, so anyone who can reach it can upload images and use this computer's time",
+            f"painterly: warning: --host {args.host} makes the studio reachable from other machines; anyone with "
+            "its URL (it carries the token) can upload images and use this computer's time",
             file=sys.stderr,
         )
     sock = _listen(args.host, args.port)
     port = sock.getsockname()[1]
-    app = build_app(store, int(args.max_upload_mb * 1e6), allowed_hosts(args.host, port))
+    hosts = allowed_hosts(args.host, port, tuple(args.allow_host))
+    app = build_app(store, int(args.max_upload_mb * 1e6), hosts, token, port)
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "") else f"[{args.host}]" if ":" in args.host else args.host
-    url = f"http://{shown}:{port}/"
+    url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
     logging.basicConfig(level=logging.INFO, format="painterly studio: %(message)s")
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=3, lifespan="on")
     server = uvicorn.Server(config)
