@@ -226,3 +226,22 @@ def test_a_shared_studio_paints_from_its_tokenised_url_and_refuses_without_it(br
         stranger.close()
     finally:
         server.stop()
+
+
+def test_paint_pressed_while_the_uploads_are_in_flight_waits_for_them_then_paints(page_on: Page, images):
+    """Choosing a photo and a painting and pressing Paint at once: the page says it waits for the uploads, then
+    paints with them (it used to do nothing at all). The uploads are held back by the test until Paint is down."""
+    page = page_on
+    held: list = []
+    page.route("**/api/uploads", lambda route: held.append(route))
+    page.get_by_label("Photo", exact=True).set_input_files(images / "tubingen.jpg")
+    page.get_by_label("Painting", exact=True).set_input_files(images / "starry_night.jpg")
+    choose_settings(page, size=64, iterations=3)
+    page.get_by_role("button", name="Paint", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("Waiting for the uploads to finish")
+    for _ in range(100):  # the photo's upload is held; the painting's is chosen after it and waits its turn
+        if held:
+            held.pop(0).continue_()
+        page.wait_for_timeout(50)
+    expect(page.locator("#badge")).to_have_text("Done", timeout=ENGINE_TIMEOUT)
+    expect(page.locator("#photo-name")).to_have_text("tubingen.jpg (512×384)")

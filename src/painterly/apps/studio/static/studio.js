@@ -31,6 +31,7 @@ const studio = {
   results: [],
   previewVersion: null,
   connected: false, // the event stream has opened once: a later opening list is a reconnect
+  uploads: new Set(), // uploads in flight: Paint waits for them
 };
 
 // ---------- small helpers
@@ -133,7 +134,14 @@ function addInput(record, kind) {
   renderInputs();
 }
 
-async function takeFiles(files, kind) {
+function takeFiles(files, kind) {
+  // Kept while in flight, so that a Paint pressed meanwhile waits for the files just chosen.
+  const pending = takeFilesNow(files, kind);
+  studio.uploads.add(pending);
+  return pending.finally(() => studio.uploads.delete(pending));
+}
+
+async function takeFilesNow(files, kind) {
   const list = Array.from(files || []);
   if (!list.length) return;
   if (kind !== "painting") {
@@ -335,6 +343,17 @@ function applyFieldMode() {
 // ---------- jobs
 
 async function paint() {
+  if (studio.uploads.size) {
+    $("paint").disabled = true;
+    showMessage("Waiting for the uploads to finish, then painting…", "info");
+    try {
+      await Promise.all(studio.uploads);
+    } finally {
+      $("paint").disabled = false;
+    }
+    const box = $("message");
+    if (box.textContent && !box.classList.contains("info")) return; // an upload failed: its message stays
+  }
   if (!studio.photo) return showMessage("Choose a photo first (upload, drop, or an example).");
   if (!studio.paintings.length) return showMessage("Choose at least one painting.");
   const weights = studio.paintings.map((p) => p.weight);
