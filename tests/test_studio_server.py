@@ -463,3 +463,25 @@ def test_hostile_bodies_get_a_4xx_and_leave_no_traceback_in_the_log(tmp_path):
     finally:
         server.stop()
     assert "Traceback" not in server.stderr and "Exception in ASGI application" not in server.stderr, server.stderr
+
+
+def test_a_huge_canvas_in_a_small_file_is_refused_before_it_is_decoded(studio):
+    status, body = studio.upload("canvas.png", png_header_only(12_000, 12_000))  # 144 MP in a few bytes
+    assert status == 400 and "the studio takes images up to 50 megapixels" in body["error"], body
+    assert studio.request("GET", "/api/state")[0] == 200
+
+
+def test_the_queue_has_a_limit(tmp_path):
+    from painterly.apps.studio.jobs import MAX_WAITING
+
+    server = Studio(tmp_path / "queue")
+    try:
+        _, photo = server.json("POST", "/api/examples/village.jpg")
+        _, painting = server.json("POST", "/api/examples/swirls.jpg")
+        job = {"photo": photo["id"], "paintings": [painting["id"]], "settings": {"size": 64, "iterations": 10**6}}
+        answers = [server.json("POST", "/api/jobs", job) for _ in range(MAX_WAITING + 3)]
+        statuses = [status for status, _ in answers]
+        assert statuses.count(201) in (MAX_WAITING, MAX_WAITING + 1)  # the first may already be running
+        assert statuses[-1] == 429 and "jobs are already waiting" in answers[-1][1]["error"]
+    finally:
+        server.stop()

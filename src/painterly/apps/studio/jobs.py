@@ -34,9 +34,14 @@ PREVIEW_EVERY = 1.0  # seconds between previews (and at every new size); the pag
 PUBLISH_EVERY = 0.25  # seconds between progress messages without a new preview
 # Every term a run can have, in the order of the page's plot columns (studio.js drawPlot): the total is their sum.
 HISTORY_TERMS = ("content", "style", "tv", "hold", "temporal", "total")
+MAX_WAITING = 20  # queued jobs: each holds its request and, once running, a network's worth of work
 HISTORY_POINTS = 400  # loss points kept per job; older halves are thinned so a long run's curve stays small
 
 log = logging.getLogger("painterly.studio")
+
+
+class QueueFull(PainterlyError):
+    """A job refused because the queue is full (the page shows it; HTTP 429)."""
 
 
 class Engine:
@@ -199,6 +204,8 @@ class JobQueue:
         with self._cond:
             if self._closed:
                 raise PainterlyError("the studio is shutting down")
+            if len(self._waiting) >= MAX_WAITING:
+                raise QueueFull(f"{len(self._waiting)} jobs are already waiting: let some finish, or stop them first")
             self._jobs[job.id] = job
             self._waiting.append(job)
             self._changed(job)

@@ -28,12 +28,15 @@ from pathlib import Path
 from PIL import Image
 
 from ...errors import PainterlyError
-from ...media.images import load_image, resize_longest, write_atomically
+from ...media.images import MAX_PIXELS, load_image, resize_longest, write_atomically
 
 ID_PATTERN = re.compile(r"[0-9a-f]{32}")
 KINDS = ("photo", "painting", "mask")
 EXAMPLES = {"village.jpg": "photo", "swirls.jpg": "painting", "mosaic.png": "painting"}  # painterly/examples
 THUMB_EDGE = 320
+# Uploads are decoded one at a time and up to this many pixels: a small PNG can hold a huge canvas, and a few
+# decoded in parallel would take gigabytes. 50 MP is a 8660 x 5770 photo, beyond what the studio paints.
+UPLOAD_MAX_PIXELS = 50_000_000
 
 
 def new_id() -> str:
@@ -86,6 +89,7 @@ class Store:
         if not os.access(self.folder, os.W_OK):
             raise PainterlyError(f"the studio folder '{self.folder}' is not writable; choose another with --out")
         self._lock = threading.Lock()
+        self._decoding = threading.Lock()  # one upload decoded at a time: memory stays that of one image
         self._examples: dict[str, str] = {}
         for record in self._records(self.uploads):
             if record.get("example") in EXAMPLES:
@@ -100,11 +104,22 @@ class Store:
         if kind not in KINDS:
             raise PainterlyError(f"unknown upload kind '{kind}'; choose one of: {', '.join(KINDS)}")
         shown = display_name(name)
-        try:
-            img = load_image(raw)
-        except PainterlyError as exc:
-            raise PainterlyError(str(exc).replace(str(raw), shown)) from None
-        return self._keep(img, shown, kind)
+        with self._decoding:
+            try:
+                with Image.open(raw) as header:  # the header only: the size, before any pixel is decoded
+                    width, height = header.size
+            except Exception:  # not an image Pillow knows: load_image below says so in its words
+                width = height = 0
+            if UPLOAD_MAX_PIXELS < width * height <= MAX_PIXELS:  # past MAX_PIXELS the loader calls it a bomb
+                raise PainterlyError(
+                    f"{shown} is {width}x{height} pixels; the studio takes images up to {UPLOAD_MAX_PIXELS // 10**6} "
+                    "megapixels: scale it down first"
+                )
+            try:
+                img = load_image(raw)
+            except PainterlyError as exc:
+                raise PainterlyError(str(exc).replace(str(raw), shown)) from None
+            return self._keep(img, shown, kind)
 
     def add_example(self, name: str) -> dict:
         """One of the bundled examples as an upload (made once per studio folder, then reused)."""

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from ....errors import PainterlyError
 from ..hub import Hub
 from ..job_request import config_from_request
-from ..jobs import Job, JobQueue
+from ..jobs import Job, JobQueue, QueueFull
 from ..store import Store, checked_id
 from .replies import error, not_found
 from .uploads import ClientGone, UploadTooLarge, read_body
@@ -48,6 +48,8 @@ class JobRoutes:
         try:
             config, photo, paintings, names, kept = config_from_request(body, self.store)
             job = self.queue.submit(Job(kept, config, photo, paintings, names))
+        except QueueFull as exc:
+            return error(str(exc), 429)
         except PainterlyError as exc:
             return error(str(exc))
         return JSONResponse(self.queue.summary(job), status_code=201)
