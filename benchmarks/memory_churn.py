@@ -4,7 +4,7 @@ size, each variant in a fresh process, reporting wall, user and system time, min
     python benchmarks/memory_churn.py [--size 1024] [--passes 6]
 
 Variants: glibc's default malloc; PyTorch's THP_MEM_ALLOC_ENABLE=1 (huge-page-aligned allocations, set in the
-environment before torch loads); painterly.engine.memory.keep_freed_memory() (mallopt: no mmap for large blocks,
+environment before torch loads); painterly.engine.allocator.keep_freed_memory() (mallopt: no mmap for large blocks,
 high trim threshold). Results go to stdout as a Markdown table (copied into benchmarks/RESULTS.md).
 """
 
@@ -19,7 +19,7 @@ import time
 
 CHILD = r"""
 import sys, time, torch
-from painterly.engine.memory import keep_freed_memory
+from painterly.engine.allocator import keep_freed_memory
 from painterly.engine.vgg import VGG19Features
 from painterly.engine.weights import load_weights
 if sys.argv[1] == "mallopt":

@@ -7,7 +7,7 @@ forward pass, its backward pass, upsampling, rendering...).
 With `--iterations 1` every size gets one iteration (each tile one visit per pass), which reaches every step
 of the schedule in minutes rather than the full run's half hour; memory per step does not depend on the count.
 Prints, for each step, the highest resident memory seen while it ran and the most bytes malloc had handed out
-(the RSS also counts freed blocks the process keeps for reuse: painterly.engine.memory), and the VmHWM at the end.
+(the RSS also counts freed blocks the process keeps for reuse: painterly.engine.allocator), and the VmHWM at the end.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import torch  # noqa: E402
 
 from painterly import StyleConfig  # noqa: E402
 from painterly.engine import highres, optimize, painter  # noqa: E402
-from painterly.engine.memory import allocated_bytes, resident_bytes  # noqa: E402
+from painterly.engine.allocator import allocated_bytes, resident_bytes  # noqa: E402
 
 
 def hwm_bytes() -> int:

@@ -15,7 +15,18 @@ from PIL import Image
 
 from painterly import StyleConfig
 from painterly.engine.schedule import schedule
-from painterly.engine.tiles import borders
+from painterly.engine.tiles import spans
+
+
+def borders(width: int, height: int, tile: int, overlap: int, passes: int) -> tuple[set[int], set[int]]:
+    """The columns and rows where any tile of any pass begins or ends: where a seam would show."""
+    columns: set[int] = set()
+    rows: set[int] = set()
+    for p in range(passes):
+        for found, length in ((columns, width), (rows, height)):
+            for start, end in spans(length, tile, overlap, p):
+                found.update(x for x in (start, end) if 0 < x < length)
+    return columns, rows
 
 
 def seam_ratio(image: Image.Image, config: StyleConfig) -> tuple[float, int]:

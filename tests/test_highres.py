@@ -10,8 +10,8 @@ from PIL import Image
 from painterly import StyleConfig, stylize
 from painterly.engine.highres import TileObjective, measure, style_grams
 from painterly.engine.losses import gram_matrix
+from painterly.engine.memory_budget import estimate_peak_bytes
 from painterly.engine.objective import make_objective
-from painterly.engine.resources import estimate_peak_bytes
 from painterly.engine.schedule import schedule
 from painterly.engine.tiles import boxes, feather, spans
 from painterly.engine.vgg import VGG19Features

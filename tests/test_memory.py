@@ -1,4 +1,4 @@
-"""The allocator settings of painterly.engine.memory, on the real glibc: freed activations stay mapped for the next
+"""The allocator settings of painterly.engine.allocator, on the real glibc: freed activations stay mapped for the next
 iteration instead of being unmapped and faulted in again. Measured in a fresh process: in the test process the
 heap already holds freed blocks from earlier tests, which a new allocation would simply reuse."""
 
@@ -16,7 +16,7 @@ PREAMBLE = """
 import re, sys
 from pathlib import Path
 import torch
-from painterly.engine.memory import keep_freed_memory, release_freed_memory
+from painterly.engine.allocator import keep_freed_memory, release_freed_memory
 
 def resident():
     return int(re.search(r"VmRSS:\\s+(\\d+) kB", Path("/proc/self/status").read_text())[1]) * 1024

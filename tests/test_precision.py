@@ -39,7 +39,9 @@ def test_cpu_flags_reads_the_flags_line(tmp_path: Path):
 
 
 def test_the_painter_reports_the_precision_it_resolved(images, vgg_weights):
-    painter = Painter(images / "starry_night.jpg", StyleConfig(size=32, start_size=0, iterations=1))
+    config = StyleConfig(size=32, start_size=0, iterations=1)
+    painter = Painter(images / "starry_night.jpg", config)
     expected = choose_precision("auto", CPU)
     assert (painter.precision, painter.precision_reason) == expected
-    assert painter.config.precision == "auto"  # the caller's config is left as given
+    assert painter.config.precision == painter.precision  # the painter's one config: what the engine reads
+    assert config.precision == "auto"  # the caller's config is left as given

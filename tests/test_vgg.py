@@ -50,6 +50,12 @@ def test_preprocessing_round_trips_an_image(vgg_weights, images):
     # The Caffe convention: BGR, 0-255, mean subtracted; check one pixel by hand.
     r, g, b = original.getpixel((0, 0))
     torch.testing.assert_close(x[0, :, 0, 0], torch.tensor([b - 103.939, g - 116.779, r - 123.68]))
-    restored = to_image(model.deprocess(x))
+    restored = to_image(deprocess(model, x))
     difference = (to_tensor(restored) - to_tensor(original)).abs().max().item()
     assert difference <= 1 / 255
+
+
+def deprocess(model: VGG19Features, x: torch.Tensor) -> torch.Tensor:
+    """The network's input space -> RGB [0, 1]: the inverse of `model.preprocess`, which only this test needs."""
+    image = (x + model.offset) / model.gain
+    return image.flip(1) if model.bgr else image

@@ -74,8 +74,8 @@ def recolour(
     image's luminance direction onto the target's, so the new luminance is an increasing affine function of the
     old and the photo's light-dark edges, which VGG and the eye read its structure from, stay as they were. Why:
     where the painting's spread runs along another axis of colour than the photo's (a skin-toned face, a
-    rainbow of strokes) R = I turns the photo's light and dark into hues, and the start lost a third of its
-    edges (edge correlation 0.63)."""
+    rainbow of strokes) R = I turns the photo's light and dark into hues, and the start loses the photo's
+    edges (tests/test_controls.py, the palette start tests)."""
     mu_s, cov_s = colour_statistics(image)
     eye = 1e-5 * torch.eye(3, dtype=torch.float64, device=image.device)
     root_t, root_s = _sqrtm(covariance.to(image.device) + eye), _sqrtm(cov_s + eye)

@@ -2,10 +2,10 @@
 whole image.
 
 A tile is not matched to the style on its own. Made to hold all of a painting's statistics, every crop grows its
-own moon and swirl, and the photo disappears under them (our first try did exactly that). Instead the sums
-behind the loss are kept for the whole image: a Gram matrix is the sum over positions of f f^T divided by their
-number, and a content error is a sum over positions too. A tile's objective is the whole image's loss with the
-tile's own share of those sums replaced by its current pixels,
+own moon and swirl, and the photo disappears under them. Instead the sums behind the loss are kept for the whole
+image: a Gram matrix is the sum over positions of f f^T divided by their number, and a content error is a sum over
+positions too. A tile's objective is the whole image's loss with the tile's own share of those sums replaced by
+its current pixels,
 
     S(x) = S_whole - s_tile(x_0) + s_tile(x),     G(x) = S(x) / positions,
 
@@ -24,9 +24,9 @@ import torch
 
 from ..config import StyleConfig
 from ..layers import LAYER_NAMES, ends_block
+from .allocator import release_freed_memory
 from .losses import outer_sum, relative_squared_error, tv_loss
 from .masks import guide_at
-from .memory import release_freed_memory
 from .tiles import Box
 from .vgg import VGG19Features
 
@@ -115,8 +115,8 @@ def measure(
     """The whole image's sums, measured in tiles (two passes of VGG without autograd: content, then image).
 
     In the run's precision, as each tile visit measures its own share (which `TileObjective` subtracts from
-    these sums); and of the content only its content layers are kept. Holding both pieces' whole feature sets
-    in float32 made this the peak of a 2048 px run (benchmarks/memory_trace.py)."""
+    these sums); and of the content only its content layers are kept: both pieces' whole feature sets in
+    float32 would make this the peak of a large run (benchmarks/memory_trace.py)."""
     whole = WholeImage({}, {}, {}, {})
     low_precision = config.precision == "bfloat16"
     with torch.no_grad(), torch.autocast(image.device.type, dtype=torch.bfloat16, enabled=low_precision):
@@ -159,7 +159,7 @@ class TileObjective:
     ) -> None:
         self.model, self.whole, self.config, self.share = model, whole, config, share
         self.guides, self.targets, self.areas = guides, targets, areas
-        # Float32 targets, as an untiled run's: in bfloat16 the seam test's ratio went from 1.01 to 1.11.
+        # Float32 targets, as an untiled run's: bfloat16 ones leave visible seams (tests/test_highres.py).
         with torch.no_grad():
             features = model(content)
             self.content = {name: features[name].float() for name in config.content_layers}

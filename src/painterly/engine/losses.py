@@ -26,9 +26,8 @@ class _Gram(torch.autograd.Function):
     (dG + dG^T) F * scale, where autograd's generic backward of `flat @ flat.T` takes two (one per operand).
 
     A bfloat16 F is widened a slice of positions at a time and kept (for backward) in bfloat16, and its gradient
-    is returned in bfloat16: a whole float32 copy of conv1_1 and its float32 gradient were 0.75 GB of a 1024 px
-    tile's peak (benchmarks/memory_trace.py). The Gram products are a fifth of an iteration at 512 px in bfloat16
-    (they run over every position), so the saved product is about 6 % of it."""
+    is returned in bfloat16: a whole float32 copy of conv1_1 and its gradient would be a large share of a tile's
+    peak (benchmarks/memory_trace.py). The Gram products run over every position, so the saved product counts."""
 
     @staticmethod
     def forward(ctx, flat: torch.Tensor, scale: float) -> torch.Tensor:
@@ -90,11 +89,6 @@ def relative_squared_error(value: torch.Tensor, target: torch.Tensor) -> torch.T
 def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """How far the image's features at a content layer are from the content photo's."""
     return relative_squared_error(features, target)
-
-
-def style_loss(features: torch.Tensor, target_gram: torch.Tensor) -> torch.Tensor:
-    """How far the image's Gram matrix at a style layer is from the style image's."""
-    return relative_squared_error(gram_matrix(features), target_gram)
 
 
 def tv_loss(image: torch.Tensor) -> torch.Tensor:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import NamedTuple
 
 import torch
 from PIL import Image
@@ -23,6 +24,7 @@ from ..config import StyleConfig
 from ..errors import PainterlyError
 from ..media.images import ImageSource, load_image, resize_longest, to_image, to_tensor
 from . import optimize
+from .allocator import keep_freed_memory, release_freed_memory
 from .colors import (
     colour_statistics,
     luminance,
@@ -32,13 +34,12 @@ from .colors import (
     recolour,
     with_colours_of,
 )
-from .highres import TileObjective, guides_in, measure, style_grams
+from .highres import TileObjective, WholeImage, guides_in, measure, style_grams
 from .masks import parse_colors, region_guides
-from .memory import keep_freed_memory, release_freed_memory
+from .memory_budget import available_bytes, estimate_peak_bytes, largest_size_within, largest_tile_within
 from .motifs import MOTIF_EDGE, MOTIF_LAYER, guide_of, motif_map
 from .objective import Hold, Temporal, make_objective, style_targets
 from .precision import choose_precision
-from .resources import available_bytes, estimate_peak_bytes, largest_size_within, largest_tile_within
 from .schedule import Stage, schedule
 from .tiles import Box, blend, feather
 from .vgg import VGG19Features
@@ -72,12 +73,22 @@ def model_key(config: StyleConfig) -> tuple:
     return (config.weights, config.weights_format, network_layers(config), config.pooling, config.device)
 
 
+class SizeTargets(NamedTuple):
+    """What one size of the run is optimised against, and how its pixels are shown."""
+
+    content: torch.Tensor  # the photo at this size (its luminance with preserve_colors "luminance")
+    grams: list[dict[str, torch.Tensor]]  # each painting's Gram targets at this size
+    guides: torch.Tensor | None  # each painting's region of the mask, or None
+    render: Callable[[torch.Tensor], Image.Image]  # pixels -> the picture the caller sees
+
+
 class Painter:
     """The network and one set of paintings (blended by `config.style_blend`, or one per region of
     `config.mask`), painting any number of photos with `paint`.
 
     Every input is read here, before any heavy work, so a bad painting, mask or --init image fails at once.
-    `precision` and `precision_reason` say which precision `config.precision` ("auto" decides) resolved to.
+    `config` is the painter's own copy of the caller's, validated once here, with the precision that "auto"
+    resolved to: the engine reads it from there. `precision_reason` says why that precision.
     """
 
     def __init__(
@@ -86,17 +97,16 @@ class Painter:
         config: StyleConfig | None = None,
         model: VGG19Features | None = None,
     ) -> None:
-        config = config or StyleConfig()
-        config.validate()  # the caller may have changed fields since construction
-        self.config = config
+        # A copy validates itself: the caller may have changed fields since construction, and keeps its own.
+        config = replace(config) if config is not None else StyleConfig()
         self.device = resolve_device(config.device)
         if self.device.type == "cpu":
             keep_freed_memory()  # large activations are reused, not mapped and faulted in anew each iteration
         self.precision, self.precision_reason = choose_precision(config.precision, self.device)
-        # The engine reads the precision from the config; it sees the resolved one, the caller keeps "auto".
-        self._engine_config = replace(config, precision=self.precision)
+        config.precision = self.precision
+        self.config = config
         self.styles = [load_image(s) for s in (styles if isinstance(styles, (list, tuple)) else [styles])]
-        config.normalised_style_blend(len(self.styles))  # a blend list of the wrong length fails before the work
+        self.style_blend = config.normalised_style_blend(len(self.styles))  # a wrong length fails before the work
         self.mask = load_image(config.mask) if config.mask else None
         self.colors = parse_colors(config.mask_colors, len(self.styles)) if self.mask else []
         self.init_image: Image.Image | None = None  # content and noise need no image
@@ -119,7 +129,7 @@ class Painter:
     def target_grams(self, edge: int, photo: torch.Tensor) -> list[dict[str, torch.Tensor]]:
         """The Gram targets of each painting at `edge` px: the paintings' own (measured once per edge), or with
         preserved colours the paintings recoloured to `photo` first, whose Gram matrices are this photo's."""
-        config = self._engine_config
+        config = self.config
         if config.preserve_colors == "none":
             return self.style_grams(edge)
         tensors = [to_tensor(resize_longest(s, edge)).to(self.device) for s in self.styles]
@@ -133,7 +143,7 @@ class Painter:
         """Each painting's motif map (engine.motifs), None where every position counts (`motif_rarity` 0).
         Found once per painting, from the painting itself (recoloured or not, at whatever size it is measured):
         the same parts are motifs at every size and for every photo."""
-        rarity = self._engine_config.motif_rarity
+        rarity = self.config.motif_rarity
         if not rarity:
             return [None] * len(self.styles)
         if self._motifs is None:
@@ -147,7 +157,7 @@ class Painter:
 
     def _grams_of(self, painting: torch.Tensor, index: int) -> dict[str, torch.Tensor]:
         """Painting `index`'s Gram targets, its motifs weighted down (`config.motif_rarity`, engine.motifs)."""
-        config = self._engine_config
+        config = self.config
         guide = self._guide(index, painting)
         return style_grams(self.model, painting, config.style_layers, config.tile_size, guide)
 
@@ -163,7 +173,7 @@ class Painter:
         if self._palette is None:
             seen = [to_tensor(resize_longest(s, PALETTE_EDGE)) for s in self.styles]
             statistics = [self._colours_of(s, i) for i, s in enumerate(seen)]
-            self._palette = mixture_statistics(statistics, self.config.normalised_style_blend(len(self.styles)))
+            self._palette = mixture_statistics(statistics, self.style_blend)
         return self._palette
 
     def paint(
@@ -184,80 +194,135 @@ class Painter:
         For video frames: `start` replaces `config.init` as the starting image, `iterations` makes the run one
         size (the output size) with that many iterations, and `temporal` adds Ruder et al.'s term at that size.
         """
-        config = self._engine_config
-        content_full = load_image(photo)
-        content_img = resize_longest(content_full, config.size)
-        init_img = load_image(start) if start is not None else self.init_image
-        if self.device.type == "cpu":
-            check_memory(config, *content_img.size)
-        if iterations is None:
-            stages = schedule(config, *content_img.size)
-        else:
-            stages = [Stage(*content_img.size, iterations)]
-        relay = Relay(callback, sum(s.steps for s in stages), sum(s.work for s in stages), time.perf_counter())
+        content = load_image(photo)
+        start_image = load_image(start) if start is not None else self.init_image
+        stages = self._stages(content, iterations)
+        progress = RunProgress.of(stages, callback, self.config.done_iterations)
+        first = stages[0]
         image: torch.Tensor | None = None
         formed: torch.Tensor | None = None  # the picture at the first size, whose style the later sizes hold
-        first = stages[0]
         render = to_image
         for stage in stages:
-            w, h = stage.width, stage.height
-            skip = min(stage.steps, max(0, config.done_iterations - relay.done))  # done before, in the run resumed
+            skip = progress.done_before(stage)
             if skip == stage.steps:
-                relay.done, relay.work_done = relay.done + stage.steps, relay.work_done + stage.work
+                progress.skip(stage.steps, stage.work)
                 continue
-            content_tensor = to_tensor(content_full.resize((w, h), Image.Resampling.LANCZOS)).to(self.device)
-            style_edge = painting_edge(config, w, h)
-            target, render = content_tensor, to_image
-            if config.preserve_colors == "luminance":
-                target, render = luminance(content_tensor), partial(_colourised, content=content_tensor)
-            grams = self.target_grams(style_edge, content_tensor)
-            guides = region_guides(self.mask, self.colors, (w, h)).to(self.device) if self.mask else None
-            if image is None:
-                # Not with a mask: the part of the photo that no style paints must keep its own colours.
-                in_palette = (
-                    init_img is None
-                    and config.init_palette == "painting"
-                    and config.preserve_colors == "none"
-                    and self.mask is None
-                )
-                image = initial_image(config, target, init_img, self.palette() if in_palette else None)
-                if config.preserve_colors == "luminance":
-                    image = luminance(image)
-            else:  # the coarser result, upsampled, is where this size starts
-                image = F.interpolate(image, size=(h, w), mode="bicubic", align_corners=False).clamp_(0, 1)
-            relay.size = (w, h)
-            scale = max(w, h) / max(first.width, first.height)  # this size, in multiples of the first
-            if stage.tile:
-                image = refine_in_tiles(
-                    image, stage, skip, self.model, target, grams, guides, config, render, relay
-                )
-            else:
-                frame_term = temporal if temporal is not None and temporal.previous.shape[-2:] == (h, w) else None
-                hold = None
-                if formed is None and stage is not first:  # resumed past the first size: the start is what formed
-                    formed = F.interpolate(image, size=(first.height, first.width), mode="area")
-                if formed is not None and config.hold and scale >= config.hold_from:
-                    hold = Hold.of(formed, config.hold)
-                relay.done, relay.work_done, relay.pixels = relay.done + skip, relay.work_done + skip * w * h, w * h
-                image, _ = optimize.run(
-                    image,
-                    make_objective(self.model, target, grams, config, guides, frame_term, hold),
-                    optimizer=config.optimizer,
-                    lr=config.learning_rate,
-                    iterations=stage.steps - skip,
-                    render=render,
-                    callback=relay if callback else None,
-                )
-                relay.done += stage.steps - skip
-                relay.work_done += (stage.steps - skip) * w * h
+            targets = self._size_targets(content, stage)
+            render = targets.render
+            image = self._start(image, stage, targets.content, start_image)
+            if formed is None and stage is not first and not stage.tile:
+                # Resumed past the first size: the start is what formed.
+                formed = F.interpolate(image, size=(first.height, first.width), mode="area")
+            image = self._refine(image, stage, skip, targets, progress, formed, temporal)
             if stage is first:
                 formed = image.detach()
-            if relay.stopped:
+            if progress.stopped:
                 break
         if image is None:
-            total = sum(s.steps for s in stages)
-            raise PainterlyError(f"nothing left to do: all {total} iterations were done before")
+            raise PainterlyError(f"nothing left to do: all {progress.total} iterations were done before")
         return render(image)
+
+    def _stages(self, photo: Image.Image, iterations: int | None = None) -> list[Stage]:
+        """The sizes `photo` is painted at: the schedule, or with `iterations` (a video frame) one size. On a
+        CPU a run that would exhaust the memory is refused first."""
+        width, height = resize_longest(photo, self.config.size).size
+        if self.device.type == "cpu":
+            check_memory(self.config, width, height)
+        if iterations is None:
+            return schedule(self.config, width, height)
+        return [Stage(width, height, iterations)]
+
+    def _size_targets(self, photo: Image.Image, stage: Stage) -> SizeTargets:
+        """The photo, the paintings' Gram targets and the mask's regions at `stage`'s size."""
+        w, h = stage.width, stage.height
+        content = to_tensor(photo.resize((w, h), Image.Resampling.LANCZOS)).to(self.device)
+        style_edge = painting_edge(self.config, w, h)
+        target, render = self._colour_mode(content)
+        grams = self.target_grams(style_edge, content)
+        guides = region_guides(self.mask, self.colors, (w, h)).to(self.device) if self.mask else None
+        return SizeTargets(target, grams, guides, render)
+
+    def _colour_mode(self, content: torch.Tensor) -> tuple[torch.Tensor, Callable[[torch.Tensor], Image.Image]]:
+        """The content as the optimiser sees it and how its results are shown: with preserve_colors
+        "luminance" the run is grey, and its results are shown in the content's colours."""
+        if self.config.preserve_colors == "luminance":
+            return luminance(content), partial(_colourised, content=content)
+        return content, to_image
+
+    def _start(
+        self, image: torch.Tensor | None, stage: Stage, content: torch.Tensor, other: Image.Image | None
+    ) -> torch.Tensor:
+        """Where `stage` starts: the coarser size's result upsampled, or at the first size run the starting
+        image (`other`: the style, an --init image or a video frame's start; None for content or noise)."""
+        w, h = stage.width, stage.height
+        if image is not None:
+            return F.interpolate(image, size=(h, w), mode="bicubic", align_corners=False).clamp_(0, 1)
+        config = self.config
+        # Not with a mask: the part of the photo that no style paints must keep its own colours.
+        in_palette = (
+            other is None
+            and config.init_palette == "painting"
+            and config.preserve_colors == "none"
+            and self.mask is None
+        )
+        image = initial_image(config, content, other, self.palette() if in_palette else None)
+        return luminance(image) if config.preserve_colors == "luminance" else image
+
+    def _refine(
+        self,
+        image: torch.Tensor,
+        stage: Stage,
+        skip: int,
+        targets: SizeTargets,
+        progress: RunProgress,
+        formed: torch.Tensor | None,
+        temporal: Temporal | None,
+    ) -> torch.Tensor:
+        """`stage`'s iterations, less the `skip` done before: in tiles above the tile size, else over the whole
+        picture, held to the picture as it `formed` (from `config.hold_from` times the first size) and kept
+        close to the previous frame (`temporal`, at the size of that frame)."""
+        if stage.tile:
+            return refine_in_tiles(image, stage, skip, self.model, targets, self.config, progress, self.style_blend)
+        w, h = stage.width, stage.height
+        frame_term = temporal if temporal is not None and temporal.previous.shape[-2:] == (h, w) else None
+        hold = self._hold(formed, stage)
+        objective = make_objective(
+            self.model, targets.content, targets.grams, self.config, targets.guides, frame_term, hold, self.style_blend
+        )
+        return self._run_whole(image, objective, stage, skip, targets.render, progress)
+
+    def _hold(self, formed: torch.Tensor | None, stage: Stage) -> Hold | None:
+        """The hold on `stage`, at sizes of at least `config.hold_from` times the first (`formed` is at the
+        first size); None without a formed picture or a hold weight."""
+        if formed is None or not self.config.hold:
+            return None
+        scale = max(stage.width, stage.height) / max(formed.shape[-2:])  # this size, in multiples of the first
+        return Hold.of(formed, self.config.hold) if scale >= self.config.hold_from else None
+
+    def _run_whole(
+        self,
+        image: torch.Tensor,
+        objective: optimize.Objective,
+        stage: Stage,
+        skip: int,
+        render: Callable[[torch.Tensor], Image.Image],
+        progress: RunProgress,
+    ) -> torch.Tensor:
+        """The optimiser over the whole picture for `stage`'s iterations less the `skip` done before."""
+        w, h = stage.width, stage.height
+        progress.begin((w, h), w * h)
+        progress.skip(skip, skip * w * h)
+        image, _ = optimize.run(
+            image,
+            objective,
+            optimizer=self.config.optimizer,
+            lr=self.config.learning_rate,
+            iterations=stage.steps - skip,
+            render=render,
+            callback=progress.listener,
+        )
+        progress.advance(stage.steps - skip)
+        return image
 
 
 def stylize(
@@ -330,12 +395,10 @@ def refine_in_tiles(
     stage: Stage,
     skip: int,
     model: VGG19Features,
-    target: torch.Tensor,
-    grams: list[dict[str, torch.Tensor]],
-    guides: torch.Tensor | None,
+    targets: SizeTargets,
     config: StyleConfig,
-    render: Callable[[torch.Tensor], Image.Image],
-    relay: Relay,
+    progress: RunProgress,
+    style_blend: Sequence[float] | None = None,
 ) -> torch.Tensor:
     """Refine `image` one tile at a time, pass after pass, each tile by the whole image's loss
     (painterly.highres), and feather each result back in (painterly.tiles). Only one tile's activations and
@@ -343,42 +406,60 @@ def refine_in_tiles(
 
     Visits done before (a resumed run's `skip` steps) are passed over; a visit cut short is done again whole.
     """
-    w, h = stage.width, stage.height
-    whole = measure(model, image, target, guides, config)
-    targets, areas = style_targets(grams, guides, config)
+    whole = measure(model, image, targets.content, targets.guides, config)
+    grams, areas = style_targets(targets.grams, targets.guides, config, style_blend)
     release_freed_memory()  # the whole-image measure's blocks do not fit a tile's: hand their pages back
-    index = 0
-    for pass_index in range(stage.passes):
-        for box in stage.boxes(pass_index):
-            index += 1
-            top, bottom, left, right = box
-            pixels = (bottom - top) * (right - left)
-            if index * stage.visit <= skip:
-                relay.done, relay.work_done = relay.done + stage.visit, relay.work_done + stage.visit * pixels
-                continue
-            crop = (..., slice(top, bottom), slice(left, right))
-            tile_guides = guides_in(guides, box)
-            objective = TileObjective(model, whole, target[crop], tile_guides, targets, areas, config, pixels / (w * h))
-            weight = feather(box, w, h, config.tile_overlap).to(image.device)
-            relay.pixels, relay.tile = pixels, (index, stage.passes * stage.tiles)
-            best, _ = optimize.run(
-                image[crop],
-                objective,
-                optimizer=config.optimizer,
-                lr=config.learning_rate,
-                iterations=stage.visit,
-                render=partial(_render_with_tile, image=image, box=box, weight=weight, render=render),
-                callback=relay if relay.callback else None,
-            )
-            blend(image, best, box, weight)
-            objective.commit()
-            del objective, best
-            release_freed_memory()  # the next tile may have another shape: its blocks would not fit these holes
-            relay.done, relay.work_done = relay.done + stage.visit, relay.work_done + stage.visit * pixels
-            if relay.stopped:
-                return image
-    relay.tile = None
+    visits = stage.passes * stage.tiles
+    boxes = (box for pass_index in range(stage.passes) for box in stage.boxes(pass_index))
+    for index, box in enumerate(boxes, start=1):
+        top, bottom, left, right = box
+        pixels = (bottom - top) * (right - left)
+        if index * stage.visit <= skip:
+            progress.skip(stage.visit, stage.visit * pixels)
+            continue
+        _refine_tile(image, box, stage, model, whole, targets, grams, areas, config, progress, (index, visits))
+        progress.advance(stage.visit)
+        if progress.stopped:
+            break
     return image
+
+
+def _refine_tile(
+    image: torch.Tensor,
+    box: Box,
+    stage: Stage,
+    model: VGG19Features,
+    whole: WholeImage,
+    targets: SizeTargets,
+    grams: list[dict[str, torch.Tensor]],
+    areas: list[float],
+    config: StyleConfig,
+    progress: RunProgress,
+    visit: tuple[int, int],
+) -> None:
+    """One visit: the tile at `box` optimised by the whole image's loss, feathered into `image` (in place), and
+    its new share of the sums put into `whole`."""
+    w, h = stage.width, stage.height
+    top, bottom, left, right = box
+    pixels = (bottom - top) * (right - left)
+    crop = (..., slice(top, bottom), slice(left, right))
+    tile_guides = guides_in(targets.guides, box)
+    objective = TileObjective(model, whole, targets.content[crop], tile_guides, grams, areas, config, pixels / (w * h))
+    weight = feather(box, w, h, config.tile_overlap).to(image.device)
+    progress.begin((w, h), pixels, visit)
+    best, _ = optimize.run(
+        image[crop],
+        objective,
+        optimizer=config.optimizer,
+        lr=config.learning_rate,
+        iterations=stage.visit,
+        render=partial(_render_with_tile, image=image, box=box, weight=weight, render=targets.render),
+        callback=progress.listener,
+    )
+    blend(image, best, box, weight)
+    objective.commit()
+    del objective, best
+    release_freed_memory()  # the next tile may have another shape: its blocks would not fit these holes
 
 
 def _render_with_tile(
@@ -394,20 +475,51 @@ def _colourised(grey: torch.Tensor, content: torch.Tensor) -> Image.Image:
 
 
 @dataclass
-class Relay:
-    """Passes one size's progress on as the whole run's: iterations counted over all sizes, time since the
-    start, and the share of the compute done (for an honest time-left estimate)."""
+class RunProgress:
+    """The whole run's progress, into which each optimiser run's is turned before the callback sees it:
+    iterations counted over all sizes and tiles, time since the start, and the share of the compute done
+    (pixel-iterations, for an honest time-left estimate: an iteration at a large size costs more)."""
 
     callback: Callable[[optimize.Progress], bool | None] | None
     total: int
     total_work: int
     start: float
-    done: int = 0  # iterations at earlier sizes
+    resumed_at: int = 0  # iterations of the run resumed that were done before (config.done_iterations)
+    done: int = 0  # iterations counted before the optimiser run now going
     work_done: int = 0  # their cost, in pixel-iterations
     pixels: int = 0  # of the size (or the tile) now running
     size: tuple[int, int] = (0, 0)  # of the whole image now being refined
     tile: tuple[int, int] | None = None  # (visit, visits) at a tiled size
     stopped: bool = False
+
+    @classmethod
+    def of(cls, stages: Sequence[Stage], callback: Callback | None, resumed_at: int = 0) -> RunProgress:
+        """The progress of a run over `stages`, starting now."""
+        steps, work = sum(s.steps for s in stages), sum(s.work for s in stages)
+        return cls(callback, steps, work, time.perf_counter(), resumed_at)
+
+    def done_before(self, stage: Stage) -> int:
+        """How many of `stage`'s steps, the next to count, the resumed run had done."""
+        return min(stage.steps, max(0, self.resumed_at - self.done))
+
+    def skip(self, steps: int, work: int) -> None:
+        """Count `steps` iterations, `work` pixel-iterations in all, as done without running them."""
+        self.done += steps
+        self.work_done += work
+
+    def begin(self, size: tuple[int, int], pixels: int, tile: tuple[int, int] | None = None) -> None:
+        """An optimiser run starts over `pixels` (the whole `size`, or tile `tile` = (visit, visits) of it)."""
+        self.size, self.pixels, self.tile = size, pixels, tile
+
+    def advance(self, steps: int) -> None:
+        """The optimiser run begun last has run `steps` iterations (or was stopped: they count all the same)."""
+        self.done += steps
+        self.work_done += steps * self.pixels
+
+    @property
+    def listener(self) -> RunProgress | None:
+        """What an optimiser run is given as its callback: this, or None when nobody listens."""
+        return self if self.callback else None
 
     def __call__(self, progress: optimize.Progress) -> bool:
         self.stopped = bool(

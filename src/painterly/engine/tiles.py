@@ -78,14 +78,3 @@ def blend(image: torch.Tensor, tile: torch.Tensor, box: Box, weight: torch.Tenso
     region = image[..., top:bottom, left:right]
     region.mul_(1 - weight).add_(tile * weight)
     return image
-
-
-def borders(width: int, height: int, tile: int, overlap: int, passes: int) -> tuple[set[int], set[int]]:
-    """The columns and rows where any tile of any pass begins or ends: where a seam would show."""
-    columns: set[int] = set()
-    rows: set[int] = set()
-    for p in range(passes):
-        for found, length in ((columns, width), (rows, height)):
-            for start, end in spans(length, tile, overlap, p):
-                found.update(x for x in (start, end) if 0 < x < length)
-    return columns, rows

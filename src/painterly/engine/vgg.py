@@ -58,11 +58,6 @@ class VGG19Features(nn.Module):
             image = image.flip(1)
         return image * self.gain - self.offset
 
-    def deprocess(self, x: torch.Tensor) -> torch.Tensor:
-        """The network's input space -> RGB [0, 1] (inverse of `preprocess`)."""
-        image = (x + self.offset) / self.gain
-        return image.flip(1) if self.bgr else image
-
     def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
         x = self.preprocess(image)
         features: dict[str, torch.Tensor] = {}

@@ -1,10 +1,11 @@
-"""Keeping freed activation memory in the process, so large images do not pay the kernel for every iteration.
+"""Tuning glibc's malloc so freed activation memory stays in the process, and large images do not pay the kernel
+for every iteration.
 
 glibc's malloc serves every block above its mmap threshold (at most 32 MB) with a fresh `mmap` and returns it with
-`munmap` when freed. VGG-19's activations at a 1024 px tile are 50-200 MB each, so every forward and backward pass
-mapped, page-faulted (4 KiB at a time) and zeroed about 2 GB anew: at 4096 px that was 658 million minor faults
-and 42 % of the wall time in the kernel (benchmarks/RESULTS.md). With mmap switched off for large blocks and the
-heap's top trimmed only above a high threshold, freed activations stay mapped and the next iteration reuses them.
+`munmap` when freed. VGG-19's activations at a 1024 px tile are tens to hundreds of MB each, so without tuning
+every forward and backward pass maps, page-faults and zeroes them anew, and a large run spends much of its time in
+the kernel (benchmarks/RESULTS.md). With mmap switched off for large blocks and the heap's top trimmed only above a
+high threshold, freed activations stay mapped and the next iteration reuses them.
 
 Why mallopt rather than PyTorch's THP_MEM_ALLOC_ENABLE or another allocator: THP_MEM_ALLOC_ENABLE is read once, at
 torch's first allocation, so it only works from the environment before `import torch` (a user's script may have
@@ -25,9 +26,8 @@ import sys
 M_TRIM_THRESHOLD = -1
 M_MMAP_MAX = -4
 TRIM_THRESHOLD = 1 << 30  # return the heap's free top to the kernel only when more than 1 GiB is free there
-# Freed memory kept resident beyond this is handed back between steps. Above what one tile visit frees (about
-# 1.7 GiB at a 1024 px tile), so visits reuse each other's blocks: at 1.5 GiB every visit of a 4096 px run
-# trimmed, and the kernel's share of the wall rose from 2.6 % to 13 % (benchmarks/RESULTS.md).
+# Freed memory kept resident beyond this is handed back between steps. Above what one 1024 px tile visit frees,
+# so visits reuse each other's blocks rather than trimming and faulting them in again (benchmarks/RESULTS.md).
 KEEP_LIMIT = 5 << 29  # 2.5 GiB
 
 
@@ -51,9 +51,9 @@ def release_freed_memory(keep: int = KEEP_LIMIT) -> bool:
 
     Kept freed memory is reusable only by blocks that fit its holes. A tiled run moves between tiles of
     different shapes and between whole-image steps, and each new shape leaves the old holes resident beside the
-    new blocks: at 4096 px the resident peak was 7.7 GiB while the program held at most 1.9 GiB
-    (benchmarks/memory_trace.py). Called between such steps, never inside an iteration's loop, and only past
-    `keep`, so the pages that tiles of one shape reuse visit after visit are not faulted in again each time."""
+    new blocks, so the resident peak grows far above what the program holds (benchmarks/memory_trace.py). Called
+    between such steps, never inside an iteration's loop, and only past `keep`, so the pages that tiles of one
+    shape reuse visit after visit are not faulted in again each time."""
     libc = _libc()
     if libc is None or _kept_bytes() <= keep:
         return False

@@ -1,5 +1,5 @@
-"""How much memory a run will need, estimated before any heavy work so a too-large --size fails in a second
-rather than after minutes of swapping."""
+"""The memory budget of a run: how much it will need at its peak and how much the system can give, estimated
+before any heavy work so a too-large --size fails in a second rather than after minutes of swapping."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 
 from ..layers import CHANNELS, LAYER_NAMES, ends_block
 
-BASELINE_BYTES = 600 * 2**20  # PyTorch itself, the decoded weights and the model (measured: ~0.55 GB)
+BASELINE_BYTES = 600 * 2**20  # PyTorch itself, the decoded weights and the model
 SAVED_PER_ACTIVATION = 3  # conv output, rectified output and its gradient are alive at once in backward
 LBFGS_HISTORY = 20
 
@@ -16,9 +16,8 @@ LBFGS_HISTORY = 20
 def estimate_peak_bytes(height: int, width: int, layers: tuple[str, ...], tile: int = 0) -> int:
     """Peak RSS of one run at this size, from the activation sizes of every layer up to the deepest used.
     With `tile`, the network sees at most tile x tile px at once, and the whole image is held only as a few
-    RGB copies (the picture, the content, a blend, a snapshot).
-
-    Calibrated on this project's machine: 1.35 GB measured at 512x384 with the default layers, 1.29 estimated.
+    RGB copies (the picture, the content, a blend, a snapshot). Calibrated against the measured peak of a
+    512 px run on this project's machine (peak RSS of such runs: benchmarks/RESULTS.md).
     """
     if tile:
         whole = 8 * 3 * height * width * 4
