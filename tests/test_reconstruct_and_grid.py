@@ -231,3 +231,16 @@ def test_sheet_labels_wrap_to_their_column_and_cells_of_other_sizes_are_centred(
     assert all(text_width(font, line) <= 40 for line in wrap(font, labels[0], 40))
     x, y = geometry.origin(0, 1)
     assert sheet.getpixel((x + 20, y + 15)) == (0, 0, 255) and sheet.getpixel((x + 2, y + 2)) == (255, 255, 255)
+
+
+def test_an_empty_layer_list_and_a_grid_of_thousands_of_cells_are_refused_in_one_line(images, tmp_path, capsys):
+    """`reconstruct --layers ""` used to run the defaults silently; a --vary of 2,000 cells used to start."""
+    out = tmp_path / "r.png"
+    assert main(["reconstruct", "content", str(images / "tubingen.jpg"), "--layers", "", "-o", str(out)]) == 2
+    assert "--layers needs at least one layer" in capsys.readouterr().err and not out.exists()
+    many = ",".join(str(i) for i in range(1, 41))
+    grid = ["grid", str(images / "tubingen.jpg"), "--style", str(images / "starry_night.jpg")]
+    grid += ["--vary", f"seed={many}", "--vary", f"size={','.join(str(32 + i) for i in range(50))}"]
+    assert main([*grid, "-o", str(tmp_path / "g.png")]) == 2
+    assert "--vary gives 2000 cells (40 x 50)" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

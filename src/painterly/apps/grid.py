@@ -20,6 +20,9 @@ from .options import Parser, build_parser
 NOT_VARIED = ("output", "o", "overwrite", "quiet", "q", "gif", "plot", "resume", "help", "h")
 
 
+MAX_CELLS = 100  # a sheet of more is unreadable, and each cell costs a whole run
+
+
 def _axis(text: str) -> tuple[str, tuple[str, ...]]:
     """--vary OPTION=V1,V2,... (';' separates values that hold commas themselves, such as layer lists)."""
     name, sep, values = text.partition("=")
@@ -75,6 +78,11 @@ def run_grid(argv: Sequence[str]) -> int:
     main = build_parser()
     columns, rows = axes[0], axes[1] if len(axes) == 2 else ("", ("",))
     combos = list(product(rows[1], columns[1]))  # (row value, column value), row by row
+    if len(combos) > MAX_CELLS:
+        raise PainterlyError(
+            f"--vary gives {len(combos)} cells ({len(columns[1])} x {len(rows[1])}), each a whole run; a grid takes at "
+            f"most {MAX_CELLS}: vary fewer values at once"
+        )
     base = main.parse_args([*rest, *_options(axes, combos[0])])  # errors not about a varied value, unprefixed
     if base.gif or base.plot:
         raise PainterlyError("--gif and --plot watch one run; a grid makes several (run that cell alone)")

@@ -105,7 +105,8 @@ def run_reconstruct(argv: Sequence[str]) -> int:
         if getattr(given, dest) is not _UNSET:
             raise PainterlyError(f"reconstruct sets --{dest.replace('_', '-')} itself; leave it out")
     default_layers = DEFAULTS.content_layers if own.mode == "content" else DEFAULTS.style_layers
-    layers = tuple(canonical_layer(n) for n in (own.layers or ",".join(default_layers)).split(",") if n.strip())
+    text = ",".join(default_layers) if own.layers is None else own.layers  # "" is a mistake, not "the defaults"
+    layers = tuple(canonical_layer(n) for n in text.split(",") if n.strip())
     if not layers:
         raise PainterlyError("--layers needs at least one layer, e.g. --layers conv4_2")
     if len(set(layers)) != len(layers):
