@@ -318,3 +318,16 @@ def test_a_partial_result_with_a_bad_iteration_count_is_painted_afresh(workspace
     row = report(out)["tubingen.jpg"]
     assert row["status"] == "done" and row["iterations"] == "4" and row["resumed_from"] in ("", "0"), row
     assert result.is_file()
+
+
+def test_a_json_of_the_users_with_a_results_name_is_never_replaced(workspace, capsys):
+    """The user's own tubingen__starry.json in the output folder: batch takes the next free name for the result
+    and leaves that file as it is."""
+    out = workspace / "out"
+    out.mkdir()
+    (out / "tubingen__starry.json").write_text('{"mine": true}')
+    command = (workspace / "photos" / "tubingen.jpg", "--style", workspace / "starry.png", "-o", out, *QUICK)
+    status, err, _ = batch_here(capsys, *command)
+    assert status == 0, err
+    assert (out / "tubingen__starry.json").read_text() == '{"mine": true}'
+    assert not (out / "tubingen__starry.png").exists() and len(list(out.glob("tubingen__starry-*.png"))) == 1

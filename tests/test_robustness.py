@@ -223,3 +223,26 @@ def test_second_interrupt_exits_at_once(workspace):
     assert process.returncode == 130 and "Traceback" not in stderr
     assert time.perf_counter() - started < 30
     assert [p.name for p in workspace.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+
+
+def test_faults_that_leave_the_start_image_are_not_silent():
+    """Three NaN faults, each recovered, and no step after them better than the first image: the run used to end
+    on the start image without a word. (A loss of plain arithmetic, so the faults come exactly when wanted.)"""
+    import torch
+
+    from painterly.engine import optimize
+    from painterly.errors import PainterlyWarning
+
+    calls = {"n": 0}
+
+    def objective(image: torch.Tensor) -> dict[str, torch.Tensor]:
+        calls["n"] += 1
+        loss = (image - 0.5).pow(2).sum()
+        if calls["n"] > 1:  # every step after the first blows up
+            loss = loss * float("nan")
+        return {"total": loss}
+
+    start = torch.rand(1, 3, 4, 4, generator=torch.Generator().manual_seed(0))
+    with pytest.warns(PainterlyWarning, match="no later step improved on the first image"):
+        best, _ = optimize.run(start, objective, optimizer="adam", lr=0.1, iterations=4, render=lambda t: t)
+    assert torch.equal(best, start)

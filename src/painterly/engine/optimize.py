@@ -76,6 +76,7 @@ def run(
     start = time.perf_counter()
     current: dict[str, torch.Tensor] = {}
     faults = 0
+    best_iteration = 0
 
     def closure() -> torch.Tensor:
         opt.zero_grad(set_to_none=True)
@@ -109,7 +110,7 @@ def run(
             opt = make_optimizer(lr)  # the old history describes the blown-up region: start afresh
             continue
         if losses["total"] < best_losses["total"]:
-            best_image, best_losses = snapshot, losses
+            best_image, best_losses, best_iteration = snapshot, losses, iteration
         if callback is not None:
             progress = Progress(
                 iteration,
@@ -122,4 +123,11 @@ def run(
             )
             if callback(progress):
                 break
+    if 0 < faults <= MAX_FAULTS and best_iteration <= 1:  # recovered each time, yet nothing better came of it
+        warnings.warn(
+            f"the loss became NaN or infinite {faults} time(s) and no later step improved on the first image: the "
+            "result is where this size started. Try a smaller --lr.",
+            PainterlyWarning,
+            stacklevel=2,
+        )
     return best_image, best_losses

@@ -233,10 +233,11 @@ def _unique_labels(items: Sequence, label, identity) -> dict:
 
 def _ours(folder: Path, name: str, settings: str, suffix: str) -> tuple[bool, dict | None]:
     """Whether a job with `settings` may use `name`: nothing is there, or an earlier run of these settings left
-    it. A PNG without our settings beside it is someone else's file and is never replaced."""
+    it. A result or a .json that is not one of ours is someone else's file and is never replaced."""
     previous = read_settings(folder / f"{name}.json")
     if previous is None:
-        return not (folder / f"{name}{suffix}").exists(), None
+        foreign = (folder / f"{name}{suffix}").exists() or (folder / f"{name}.json").exists()
+        return not foreign, None
     return previous["batch"].get("settings") == settings, previous
 
 
