@@ -246,3 +246,15 @@ def test_faults_that_leave_the_start_image_are_not_silent():
     with pytest.warns(PainterlyWarning, match="no later step improved on the first image"):
         best, _ = optimize.run(start, objective, optimizer="adam", lr=0.1, iterations=4, render=lambda t: t)
     assert torch.equal(best, start)
+
+
+def test_the_memory_error_never_suggests_a_size_that_does_not_fit(workspace):
+    """Below what even the smallest size needs, the error says so instead of suggesting --size 64; above it the
+    suggestion is smaller than the size asked for."""
+    result = painterly(workspace / "content.png", "-s", workspace / "style.jpg", "-o", workspace / "o.png",
+                       "--size", 4096, "--max-memory", 0.4)  # fmt: skip
+    assert_one_line_error(result, "not even the smallest size fits: raise --max-memory")
+    result = painterly(workspace / "content.png", "-s", workspace / "style.jpg", "-o", workspace / "o.png",
+                       "--size", 384, "--max-memory", 0.7)  # fmt: skip
+    suggested = int(result.stderr.rsplit("--size", 1)[1])
+    assert 64 <= suggested < 384

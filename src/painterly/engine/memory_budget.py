@@ -49,16 +49,17 @@ def available_bytes() -> int | None:
 
 
 def largest_size_within(budget: int, height: int, width: int, layers: tuple[str, ...], tile: int = 0) -> int:
-    """The largest longest edge (a multiple of 64) whose estimate fits the budget, for the error message."""
+    """The largest longest edge (a multiple of 64, below the size asked for) whose estimate fits the budget, for
+    the error message; 0 when none does."""
     longest = max(height, width)
-    size = longest - longest % 64
-    while size > 64:
+    size = longest - longest % 64 if longest % 64 else longest - 64
+    while size >= 64:
         scale = size / longest
         tiled = tile if tile and size > tile else 0
         if estimate_peak_bytes(round(height * scale), round(width * scale), layers, tiled) <= budget:
             return size
         size -= 64
-    return 64
+    return 0  # not even the smallest size fits: no size to suggest
 
 
 def largest_tile_within(budget: int, height: int, width: int, layers: tuple[str, ...]) -> int:

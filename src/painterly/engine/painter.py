@@ -362,7 +362,8 @@ def check_memory(config: StyleConfig, width: int, height: int) -> None:
         if smaller_tile:
             advice = f"try --tile-size {smaller_tile}"
         else:
-            advice = f"try --size {largest_size_within(budget, height, width, layers, config.tile_size)}"
+            smaller = largest_size_within(budget, height, width, layers, config.tile_size)
+            advice = f"try --size {smaller}" if smaller else "not even the smallest size fits: raise --max-memory"
         raise PainterlyError(
             f"size {config.size} needs about {need / 2**30:.1f} GB of memory but {budget / 2**30:.1f} GB is "
             f"available; {advice}"
