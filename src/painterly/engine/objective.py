@@ -65,16 +65,13 @@ class Hold:
 
 
 def style_targets(
-    grams: Sequence[dict[str, torch.Tensor]],
-    guides: torch.Tensor | None,
-    config: StyleConfig,
-    blend: Sequence[float] | None = None,
+    grams: Sequence[dict[str, torch.Tensor]], guides: torch.Tensor | None, config: StyleConfig
 ) -> tuple[list[dict[str, torch.Tensor]], list[float]]:
     """The Gram targets of each region and its share of the image. Without guides there is one region, the
-    whole image, whose targets are the styles' Gram matrices mixed by the blend weights (`blend`, normalised;
-    by default the config's), layer by layer; with guides, style i is region i's target."""
+    whole image, whose targets are the styles' Gram matrices mixed by the blend weights, layer by layer; with
+    guides, style i is region i's target."""
     if guides is None:
-        mix = config.normalised_style_blend(len(grams)) if blend is None else blend
+        mix = config.normalised_style_blend(len(grams))
         return [{n: sum(b * g[n] for b, g in zip(mix, grams)) for n in config.style_layers}], [1.0]
     return list(grams), [float(guide.mean()) for guide in guides]
 
@@ -87,7 +84,6 @@ def make_objective(
     guides: torch.Tensor | None = None,
     temporal: Temporal | None = None,
     hold: Hold | None = None,
-    blend: Sequence[float] | None = None,
 ) -> Objective:
     """The weighted loss terms for an image the shape of `content` (the whole picture or one tile), against each
     style's Gram targets (`style_grams`, of the whole style image even for a tile). The content targets are
@@ -95,12 +91,11 @@ def make_objective(
 
     Without `guides` the styles' Gram matrices blend into one target; with guides ([S, 1, H, W], one region per
     style) each style is matched by the guided Gram matrix of its own region, weighted by the region's area.
-    `hold` (a larger size of the schedule) adds the term that holds it to the picture as it formed. `blend` is
-    the normalised style blend, when the caller has it already (`style_targets`).
+    `hold` (a larger size of the schedule) adds the term that holds it to the picture as it formed.
     """
     with torch.no_grad():
         content_targets = {name: f for name, f in model(content).items() if name in config.content_layers}
-    targets, areas = style_targets(grams, guides, config, blend)
+    targets, areas = style_targets(grams, guides, config)
     regions = [
         (None if guides is None else guides[r][None], area, target)
         for r, (area, target) in enumerate(zip(areas, targets))

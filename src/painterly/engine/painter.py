@@ -282,12 +282,12 @@ class Painter:
         picture, held to the picture as it `formed` (from `config.hold_from` times the first size) and kept
         close to the previous frame (`temporal`, at the size of that frame)."""
         if stage.tile:
-            return refine_in_tiles(image, stage, skip, self.model, targets, self.config, progress, self.style_blend)
+            return refine_in_tiles(image, stage, skip, self.model, targets, self.config, progress)
         w, h = stage.width, stage.height
         frame_term = temporal if temporal is not None and temporal.previous.shape[-2:] == (h, w) else None
         hold = self._hold(formed, stage)
         objective = make_objective(
-            self.model, targets.content, targets.grams, self.config, targets.guides, frame_term, hold, self.style_blend
+            self.model, targets.content, targets.grams, self.config, targets.guides, frame_term, hold
         )
         return self._run_whole(image, objective, stage, skip, targets.render, progress)
 
@@ -399,7 +399,6 @@ def refine_in_tiles(
     targets: SizeTargets,
     config: StyleConfig,
     progress: RunProgress,
-    style_blend: Sequence[float] | None = None,
 ) -> torch.Tensor:
     """Refine `image` one tile at a time, pass after pass, each tile by the whole image's loss
     (painterly.highres), and feather each result back in (painterly.tiles). Only one tile's activations and
@@ -408,7 +407,7 @@ def refine_in_tiles(
     Visits done before (a resumed run's `skip` steps) are passed over; a visit cut short is done again whole.
     """
     whole = measure(model, image, targets.content, targets.guides, config)
-    grams, areas = style_targets(targets.grams, targets.guides, config, style_blend)
+    grams, areas = style_targets(targets.grams, targets.guides, config)
     release_freed_memory()  # the whole-image measure's blocks do not fit a tile's: hand their pages back
     visits = stage.passes * stage.tiles
     boxes = (box for pass_index in range(stage.passes) for box in stage.boxes(pass_index))

@@ -53,9 +53,18 @@ _UPRIGHT = {
 }
 
 
-def load_image(source: ImageSource) -> Image.Image:
-    """Open a path or PIL image as upright RGB; transparent areas are composited on white."""
-    img, name = _open(source)
+class ImageTooLarge(PainterlyError):
+    """An image over a caller's own pixel limit (`load_image(max_pixels=...)`), found from its header."""
+
+    def __init__(self, message: str, width: int, height: int) -> None:
+        super().__init__(message)
+        self.width, self.height = width, height
+
+
+def load_image(source: ImageSource, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Open a path or PIL image as upright RGB; transparent areas are composited on white. An image of more
+    than `max_pixels` (from its header, before decoding) is an ImageTooLarge; past MAX_PIXELS it is a bomb."""
+    img, name = _open(source, max_pixels)
     return _convert(img, name, _to_rgb)
 
 
@@ -68,13 +77,13 @@ def load_alpha(source: ImageSource) -> Image.Image | None:
     return _convert(img, name, _alpha)
 
 
-def _open(source: ImageSource) -> tuple[Image.Image, str]:
+def _open(source: ImageSource, max_pixels: int = MAX_PIXELS) -> tuple[Image.Image, str]:
     """The source decoded and turned upright (EXIF orientation), and its quoted name for messages."""
     if isinstance(source, Image.Image):
         name = _quote(getattr(source, "filename", "") or "<PIL image>")
         try:
             source.load()
-            return _checked(_upright(source), name), name
+            return _checked(_upright(source), name, max_pixels), name
         except PainterlyError:
             raise
         except Exception as exc:  # a lazily opened PIL image can fail to decode like any file
@@ -87,9 +96,9 @@ def _open(source: ImageSource) -> tuple[Image.Image, str]:
         # while we use the image could crash the process (SIGBUS) instead of raising
         with open(path, "rb") as file, Image.open(file, formats=_readable_formats()) as img:
             fmt = img.format
-            _checked(img, name)  # before decoding: the header's size is all a decompression bomb has
+            _checked(img, name, max_pixels)  # before decoding: the header's size is all a decompression bomb has
             img.load()
-            return _checked(_upright(img), name), name
+            return _checked(_upright(img), name, max_pixels), name
     except PainterlyError:
         raise
     except Exception as exc:  # Pillow's plugins raise nearly anything on damaged files; none of it is a bug of ours
@@ -116,7 +125,7 @@ def _readable_formats() -> list[str]:
     return [fmt for fmt in Image.OPEN if fmt not in _UNSAFE_FORMATS]
 
 
-def _checked(img: Image.Image, name: str) -> Image.Image:
+def _checked(img: Image.Image, name: str, max_pixels: int = MAX_PIXELS) -> Image.Image:
     width, height = img.size
     if width < 1 or height < 1:
         raise PainterlyError(f"image {name} has no pixels ({width}x{height})")
@@ -125,6 +134,8 @@ def _checked(img: Image.Image, name: str) -> Image.Image:
             f"image {name} is too large ({width}x{height} pixels, over the limit of {MAX_PIXELS}): "
             "a damaged file or a decompression bomb"
         )
+    if width * height > max_pixels:
+        raise ImageTooLarge(f"image {name} is {width}x{height} pixels, over {max_pixels}", width, height)
     return img
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from PIL import Image
 
 from ...errors import PainterlyError
-from ...media.images import MAX_PIXELS, load_image, resize_longest, write_atomically
+from ...media.images import ImageTooLarge, load_image, resize_longest, write_atomically
 
 ID_PATTERN = re.compile(r"[0-9a-f]{32}")
 KINDS = ("photo", "painting", "mask")
@@ -106,17 +106,12 @@ class Store:
         shown = display_name(name)
         with self._decoding:
             try:
-                with Image.open(raw) as header:  # the header only: the size, before any pixel is decoded
-                    width, height = header.size
-            except Exception:  # not an image Pillow knows: load_image below says so in its words
-                width = height = 0
-            if UPLOAD_MAX_PIXELS < width * height <= MAX_PIXELS:  # past MAX_PIXELS the loader calls it a bomb
+                img = load_image(raw, max_pixels=UPLOAD_MAX_PIXELS)  # refused from the header, before decoding
+            except ImageTooLarge as exc:
                 raise PainterlyError(
-                    f"{shown} is {width}x{height} pixels; the studio takes images up to {UPLOAD_MAX_PIXELS // 10**6} "
-                    "megapixels: scale it down first"
-                )
-            try:
-                img = load_image(raw)
+                    f"{shown} is {exc.width}x{exc.height} pixels; the studio takes images up to "
+                    f"{UPLOAD_MAX_PIXELS // 10**6} megapixels: scale it down first"
+                ) from None
             except PainterlyError as exc:
                 raise PainterlyError(str(exc).replace(str(raw), shown)) from None
             return self._keep(img, shown, kind)
