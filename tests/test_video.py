@@ -168,7 +168,7 @@ def test_a_folder_of_the_users_frames_is_never_a_work_folder(style, tmp_path, im
     assert _snapshot(frames) == before and not other.exists()
 
 
-@pytest.mark.parametrize("saved", ["null", "[]", "3", '"text"'])
+@pytest.mark.parametrize("saved", ["null", "[]", "3", '"text"', "[" * 50_000 + "]" * 50_000, '{"fps": NaN}'])
 def test_resume_from_a_settings_file_that_is_not_an_object_is_one_line(clips, style, tmp_path, capsys, saved):
     work = tmp_path / "work"
     work.mkdir()

@@ -23,6 +23,7 @@ from ..errors import PainterlyError
 from ..media.animation import Recorder
 from ..media.images import load_alpha, save_image, write_atomically
 from ..media.loss_plot import PLOT_FORMATS
+from . import untrusted_json
 from .options import build_parser, config_from_args, styles_from_args
 from .progress import ProgressBar
 from .write_guard import check_output, check_settings_file, run_inputs
@@ -94,7 +95,7 @@ def plan_resumed_run(args: argparse.Namespace) -> tuple[Path, list[Path], StyleC
     if not settings_path.is_file():
         raise PainterlyError(f"cannot resume from '{snapshot}': its settings '{settings_path}' are missing")
     try:
-        settings = json.loads(settings_path.read_text())
+        settings = untrusted_json.load_object(settings_path)
         config = StyleConfig.from_dict(settings["config"])
         folder = settings_path.parent  # relative paths in the file are relative to the file itself
         content, styles = folder / settings["content"], [folder / style for style in settings["style"]]

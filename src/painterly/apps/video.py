@@ -38,6 +38,7 @@ from ..media.video import (
     read_frames,
     save_frame,
 )
+from . import untrusted_json
 from .options import HelpFormatter, Parser, add_config_options, config_from_args, styles_from_args
 from .progress import CountProgress
 from .runner import StopOnSignal
@@ -166,14 +167,14 @@ def _prepare_work(work: Path, settings: dict, resume: bool, overwrite: bool) -> 
         if not saved_path.is_file():
             raise PainterlyError(f"nothing to resume: '{saved_path}' does not exist (run without --resume)")
         try:
-            saved = json.loads(saved_path.read_text())
-        except (OSError, ValueError) as exc:
+            saved = untrusted_json.load_object(saved_path)
+        except ValueError as exc:
             raise PainterlyError(
                 f"cannot resume: '{saved_path}' is not a painterly video settings file ({exc})"
             ) from None
         if not isinstance(saved, dict):
             raise PainterlyError(f"cannot resume: '{saved_path}' is not a painterly video settings file")
-        settings = json.loads(json.dumps(settings))  # tuples as the file holds them: lists
+        settings = untrusted_json.loads(json.dumps(settings))  # tuples as the file holds them: lists
         changed = sorted(key for key in settings if key != "painterly" and saved.get(key) != settings[key])
         if changed:
             raise PainterlyError(

@@ -8,13 +8,13 @@ file beside a result only when it is painterly's own. The final write itself ref
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..config import StyleConfig
 from ..errors import PainterlyError
+from . import untrusted_json
 
 IMAGE_OUTPUTS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
 SETTINGS_LIMIT = 1 << 20  # bytes: a settings file is a few KB; anything larger is not one of ours
@@ -70,7 +70,7 @@ def is_settings_file(path: Path) -> bool:
     try:
         if not path.is_file() or path.is_symlink() or path.stat().st_size > SETTINGS_LIMIT:
             return False
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        data = untrusted_json.load(path, limit=SETTINGS_LIMIT)
+    except ValueError:
         return False
     return isinstance(data, dict) and "painterly" in data and isinstance(data.get("config"), dict)

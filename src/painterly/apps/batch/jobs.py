@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ...config import StyleConfig
 from ...errors import PainterlyError
+from .. import untrusted_json
 from ..options import style_and_weight
 
 # What a folder scan picks up; files named on the command line are taken whatever their extension.
@@ -203,8 +204,8 @@ class Job:
 def read_settings(path: Path) -> dict | None:
     """An earlier result's settings, or None if there is none (or it is not one of ours: then it is redone)."""
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError, RecursionError):
+        data = untrusted_json.load(path)
+    except ValueError:
         return None
     return data if isinstance(data, dict) and isinstance(data.get("batch"), dict) else None
 

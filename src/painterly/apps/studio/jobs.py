@@ -118,9 +118,7 @@ class Job:
             self.sizes.append([progress.iteration, *self.size])
         if progress.iteration % self.stride == 0 or new_size:
             losses = progress.losses
-            self.history.append(
-                [progress.iteration, *(float(losses.get(k, 0.0)) for k in HISTORY_TERMS)]
-            )
+            self.history.append([progress.iteration, *(float(losses.get(k, 0.0)) for k in HISTORY_TERMS)])
             if len(self.history) > HISTORY_POINTS:
                 self.stride *= 2
                 keep = {s[0] for s in self.sizes}

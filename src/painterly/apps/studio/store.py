@@ -29,6 +29,7 @@ from PIL import Image
 
 from ...errors import PainterlyError
 from ...media.images import ImageTooLarge, load_image, resize_longest, write_atomically
+from .. import untrusted_json
 
 ID_PATTERN = re.compile(r"[0-9a-f]{32}")
 KINDS = ("photo", "painting", "mask")
@@ -200,8 +201,8 @@ class Store:
     @staticmethod
     def _read(path: Path, file_id: str) -> dict | None:
         try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
+            data = untrusted_json.load(path)
+        except ValueError:
             return None  # someone else's or a damaged file: not listed, never fatal
         if not isinstance(data, dict):
             return None

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from ....errors import PainterlyError
+from ... import untrusted_json
 from ..hub import Hub
 from ..job_request import config_from_request
 from ..jobs import Job, JobQueue, QueueFull
@@ -34,15 +35,13 @@ class JobRoutes:
         if "application/json" not in request.headers.get("content-type", ""):
             return error("send the job as JSON", 415)
         try:
-            body = json.loads(await read_body(request, JOB_BODY_LIMIT))
+            body = untrusted_json.loads(await read_body(request, JOB_BODY_LIMIT), limit=JOB_BODY_LIMIT)
         except UploadTooLarge:
             return error(f"the job request is over {JOB_BODY_LIMIT // 1024} KB", 413)
         except ClientGone:
             return Response(status_code=400)  # never sent: the client is gone
-        except ValueError:
-            return error("the request is not valid JSON")
-        except RecursionError:
-            return error("the request is nested too deeply")
+        except untrusted_json.BadJSON as exc:
+            return error(f"the request cannot be read: {exc}")
         if not isinstance(body, dict):
             return error("the job must be a JSON object")
         try:
