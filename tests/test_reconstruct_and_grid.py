@@ -54,7 +54,7 @@ def test_style_only_reconstruction_from_noise_lowers_the_style_loss_by_90_percen
     args = build_parser().parse_args(
         [painting, *options, "--size", "64", "--iterations", "40", "-o", str(tmp_path / "s.png")]
     )
-    _, _, config, _ = plan_new_run(args)  # the settings `painterly reconstruct style` runs with
+    config = plan_new_run(args).config  # the settings `painterly reconstruct style` runs with
     assert config.content_layers == () and config.init == "noise"
     style = []
     result = stylize(painting, painting, config, lambda p: style.append(p.losses["style"]))

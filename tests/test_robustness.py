@@ -258,3 +258,27 @@ def test_the_memory_error_never_suggests_a_size_that_does_not_fit(workspace):
                        "--size", 384, "--max-memory", 0.7)  # fmt: skip
     suggested = int(result.stderr.rsplit("--size", 1)[1])
     assert 64 <= suggested < 384
+
+
+def _wait_for_torch(process) -> None:
+    """Until the child maps libtorch: it is then importing torch, after painterly's own handler was installed."""
+    maps = Path(f"/proc/{process.pid}/maps")
+    deadline = time.monotonic() + 60
+    while "libtorch" not in maps.read_text():
+        assert process.poll() is None and time.monotonic() < deadline, "the run never started importing torch"
+        time.sleep(0.005)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_during_start_up_says_nothing_was_written(workspace, sig):
+    """Stopped while torch and the network load (before the first iteration): one line saying nothing was written,
+    128 + the signal's number, and the folder as it was."""
+    before = digest(workspace)
+    process = _start(workspace, workspace / "out.png")
+    _wait_for_torch(process)
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 128 + sig, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "nothing was written" in lines[0], stderr
+    assert digest(workspace) == before

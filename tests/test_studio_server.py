@@ -456,7 +456,9 @@ def test_hostile_bodies_get_a_4xx_and_leave_no_traceback_in_the_log(tmp_path):
         with socket.create_connection((server.address, server.port), timeout=10) as raw:
             raw.sendall(
                 f"POST /api/uploads HTTP/1.1\r\nHost: {server.host}\r\nContent-Type: multipart/form-data; "
-                "boundary=x\r\nContent-Length: 100000\r\n\r\n".encode() + b"--x\r\n" + b"a" * 1000
+                "boundary=x\r\nContent-Length: 100000\r\n\r\n".encode()
+                + b"--x\r\n"
+                + b"a" * 1000
             )
         time.sleep(0.5)
         assert server.request("GET", "/api/state")[0] == 200  # still serving

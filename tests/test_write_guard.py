@@ -154,3 +154,17 @@ def _ours(path: Path) -> bool:
     except (ValueError, UnicodeDecodeError):
         return False
     return isinstance(data, dict) and "painterly" in data
+
+
+def test_a_resume_says_what_it_may_replace_without_changing_the_arguments(work):
+    """The plan of a resumed run carries "may replace the first run's output"; the parsed --overwrite stays as the
+    user gave it (it decides the --gif and --plot files too)."""
+    from painterly.apps.options import build_parser
+    from painterly.apps.runner import plan_resumed_run
+
+    assert run("photo.png", "-s", "painting.png", "-o", "out.png", "--save-every", "2", *QUICK) == 0
+    args = build_parser().parse_args(["--resume", "out_0002.png"])
+    plan = plan_resumed_run(args)
+    assert plan.replace and plan.output.resolve() == (work / "out.png").resolve() and args.overwrite is False
+    args = build_parser().parse_args(["--resume", "out_0002.png", "-o", "other.png"])
+    assert plan_resumed_run(args).replace is False

@@ -40,7 +40,7 @@ def check_cells(cells: list[Cell], sheet: Path, overwrite: bool) -> list[StyleCo
     inputs: set[Path] = set()
     for cell in cells:
         try:  # parsed and planned as run_stylize will: every setting validated, the cell's output checked
-            content, styles, config, _ = plan_new_run(main.parse_args(cell.argv))
+            content, styles, config, *_ = plan_new_run(main.parse_args(cell.argv))
         except PainterlyError as exc:
             raise PainterlyError(f"{cell.label}: {exc}") from None
         configs.append(config)

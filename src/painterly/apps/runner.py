@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from PIL import Image
 
@@ -38,6 +39,7 @@ class StopOnSignal:
 
     def __init__(self) -> None:
         self.requested = False
+        self.signum = 0
 
     def __enter__(self) -> StopOnSignal:
         self.previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -46,7 +48,7 @@ class StopOnSignal:
     def _handle(self, signum: int, frame: object) -> None:
         if self.requested:
             raise KeyboardInterrupt
-        self.requested = True
+        self.requested, self.signum = True, signum
 
     def __exit__(self, *exc: object) -> None:
         for sig, handler in self.previous.items():
@@ -69,7 +71,18 @@ def write_settings(
     write_atomically(path, lambda f: f.write(json.dumps(settings, indent=2).encode()))
 
 
-def plan_new_run(args: argparse.Namespace) -> tuple[Path, list[Path], StyleConfig, Path]:
+class RunPlan(NamedTuple):
+    """What one run reads and writes, checked before any work. `replace` says whether the final write may replace
+    a file at `output`: --overwrite, or a resume writing the first run's own output further on."""
+
+    content: Path
+    styles: list[Path]
+    config: StyleConfig
+    output: Path
+    replace: bool
+
+
+def plan_new_run(args: argparse.Namespace) -> RunPlan:
     """Content, styles, settings and output of a run from the command line."""
     if not args.content:
         raise PainterlyError("CONTENT is required (or --resume SNAPSHOT)")
@@ -80,10 +93,10 @@ def plan_new_run(args: argparse.Namespace) -> tuple[Path, list[Path], StyleConfi
     inputs = run_inputs(content, styles, config)
     check_output(output, inputs, args.overwrite)
     check_settings_file(output.with_suffix(".json"), inputs)
-    return content, styles, config, output
+    return RunPlan(content, styles, config, output, bool(args.overwrite))
 
 
-def plan_resumed_run(args: argparse.Namespace) -> tuple[Path, list[Path], StyleConfig, Path]:
+def plan_resumed_run(args: argparse.Namespace) -> RunPlan:
     """A stopped run, continued from a snapshot with the settings saved beside it. It writes to the first run's
     output (which it replaces: the same run, further on) unless -o says otherwise."""
     snapshot = Path(args.resume)
@@ -109,18 +122,17 @@ def plan_resumed_run(args: argparse.Namespace) -> tuple[Path, list[Path], StyleC
     inputs = run_inputs(content, styles, config)  # the mask and an --init image of the first run too
     config.init, config.noise_ratio, config.done_iterations = str(snapshot), 0.0, done
     output = Path(args.output) if args.output else first_output
-    same_run = output.resolve() == first_output.resolve()
-    check_output(output, inputs, args.overwrite or same_run)
+    replace = bool(args.overwrite) or output.resolve() == first_output.resolve()
+    check_output(output, inputs, replace)
     check_settings_file(output.with_suffix(".json"), inputs)
-    args.overwrite = args.overwrite or same_run  # the final write may then replace the first run's output
-    return content, styles, config, output
+    return RunPlan(content, styles, config, output, replace)
 
 
 def run_stylize(argv: Sequence[str]) -> int:
     """One run from its argument list: every input and output checked before any work, then painted and saved;
     130 when stopped by a signal (the best image so far saved), 0 when done."""
     args = build_parser().parse_args(argv)
-    content, styles, config, output = plan_resumed_run(args) if args.resume else plan_new_run(args)
+    content, styles, config, output, replace = plan_resumed_run(args) if args.resume else plan_new_run(args)
     _check_extra_outputs(args, content, styles, output)
     recorder = Recorder(args.save_every, frames=bool(args.gif)) if args.gif or args.plot else None
     _check_counts(args)
@@ -131,7 +143,12 @@ def run_stylize(argv: Sequence[str]) -> int:
     start = time.perf_counter()
     with StopOnSignal() as stop:
         result, last = _paint(content, styles, config, output, settings, args.save_every, recorder, bar, stop)
-        _save_results(args, result, alpha, output, recorder)
+        if stop.requested and last is None:
+            print(
+                "painterly: stopped during start-up, before the first iteration; nothing was written", file=sys.stderr
+            )
+            return 128 + stop.signum
+        _save_results(args, result, alpha, output, replace, recorder)
         write_settings(settings, content, styles, output, config, last)
     if stop.requested:
         print(
@@ -184,6 +201,8 @@ def _paint(
     last: list[Progress] = []
 
     def callback(progress: Progress) -> bool:
+        if stop.requested and not last:  # stopped while the network and the painting were prepared: write nothing
+            return True
         if recorder:  # first: at iteration 1 it refuses a --gif that would get no frames, before any file
             recorder(progress)
         if not last:  # the inputs are good and the work has begun: a killed run can now be resumed
@@ -207,12 +226,17 @@ def _paint(
 
 
 def _save_results(
-    args: argparse.Namespace, result: Image.Image, alpha: Image.Image | None, output: Path, recorder: Recorder | None
+    args: argparse.Namespace,
+    result: Image.Image,
+    alpha: Image.Image | None,
+    output: Path,
+    replace: bool,
+    recorder: Recorder | None,
 ) -> None:
     """The result (with the content's alpha channel when kept), then the --gif and the --plot when recorded."""
     if alpha is not None:
         result.putalpha(alpha.resize(result.size, Image.Resampling.LANCZOS))
-    save_image(result, output, replace=args.overwrite)  # a file that appeared meanwhile is never replaced
+    save_image(result, output, replace=replace)  # a file that appeared meanwhile is never replaced
     if recorder and args.gif and recorder.frames:
         recorder.write_gif(Path(args.gif), result.size)
     if recorder and args.plot and recorder.history:
