@@ -336,3 +336,25 @@ def test_a_json_of_the_users_with_a_results_name_is_never_replaced(workspace, ca
     assert status == 0, err
     assert (out / "tubingen__starry.json").read_text() == '{"mine": true}'
     assert not (out / "tubingen__starry.png").exists() and len(list(out.glob("tubingen__starry-*.png"))) == 1
+
+
+def test_a_file_that_appears_at_a_results_name_during_the_run_is_kept(workspace, capsys, monkeypatch):
+    """Another program writes tubingen__starry.png while the batch paints (after its start-up checks): the batch
+    does not replace it, says why in the job's row, and the user's bytes are still there."""
+    from painterly.apps.batch.report import Results
+
+    out = workspace / "out"
+    finish = Results.finish
+
+    def appear_then_finish(self, job, answer):
+        job.output(self.folder).write_bytes(b"someone else's picture")
+        return finish(self, job, answer)
+
+    monkeypatch.setattr(Results, "finish", appear_then_finish)
+    command = (workspace / "photos" / "tubingen.jpg", "--style", workspace / "starry.png", "-o", out, *QUICK)
+    status, err, _ = batch_here(capsys, *command)
+    assert status != 0, err
+    assert (out / "tubingen__starry.png").read_bytes() == b"someone else's picture"
+    row = report(out)["tubingen.jpg"]
+    assert row["status"] == "failed" and "appeared while painterly worked" in row["reason"], row
+    assert not list(out.glob(".*.tmp"))

@@ -266,3 +266,26 @@ def test_flow_and_warp_follow_a_shift(images):
     assert np.median(flow[10:-10, 10:-10, 1]) == pytest.approx(2, abs=0.25)
     back = warp(moved, np.broadcast_to(np.array([4, 2], np.float32), flow.shape).copy())
     assert np.abs(back - photo)[5:-5, 5:-5].max() < 1e-5  # B sampled at p + (4, 2) is A
+
+
+def test_a_file_that_appears_at_the_output_during_the_run_is_kept(clips, style, tmp_path, monkeypatch, capsys):
+    """Another program writes OUT.mp4 while the video is painted (after the start-up check): the final rename
+    refuses to replace it, in one line, and leaves no temporary file; with --overwrite it is replaced."""
+    import painterly.apps.video as front
+
+    output = tmp_path / "out.mp4"
+    save_frame = front.save_frame
+
+    def save_then_appear(folder, index, image):
+        if index == 0:
+            output.write_bytes(b"someone else's video")
+        return save_frame(folder, index, image)
+
+    monkeypatch.setattr(front, "save_frame", save_then_appear)
+    assert video(clips["ntsc"], "--style", style, "-o", output, *FAST) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "appeared while painterly worked" in err[0], err
+    assert output.read_bytes() == b"someone else's video"
+    assert not list(tmp_path.glob(".*.tmp*"))
+    assert video(clips["ntsc"], "--style", style, "-o", output, "--overwrite", *FAST) == 0
+    assert output.read_bytes() != b"someone else's video"

@@ -168,3 +168,21 @@ def test_a_resume_says_what_it_may_replace_without_changing_the_arguments(work):
     assert plan.replace and plan.output.resolve() == (work / "out.png").resolve() and args.overwrite is False
     args = build_parser().parse_args(["--resume", "out_0002.png", "-o", "other.png"])
     assert plan_resumed_run(args).replace is False
+
+
+def test_the_studio_never_replaces_a_result_file_it_did_not_write(tmp_path):
+    """A file already at a new result's name (another program, a copied folder): the studio's save refuses in one
+    line and the file keeps its bytes; a free name is written."""
+    from PIL import Image
+
+    from painterly.apps.studio.store import Store
+
+    store = Store(tmp_path / "studio")
+    taken = store.result_image_path("abc123")
+    taken.write_bytes(b"not the studio's")
+    image = Image.new("RGB", (8, 8), (200, 30, 30))
+    with pytest.raises(PainterlyError, match="appeared while painterly worked"):
+        store.save_result("abc123", image, {"state": "done"})
+    assert taken.read_bytes() == b"not the studio's"
+    store.save_result("def456", image, {"state": "done"})
+    assert Image.open(store.result_image_path("def456")).size == (8, 8)

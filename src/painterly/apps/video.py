@@ -237,6 +237,7 @@ def main(argv: Sequence[str]) -> int:
         start=args.start,
         end=args.end,
         crf=args.crf,
+        replace=args.overwrite,
     )
     started = time.perf_counter()
     painted = 0

@@ -311,7 +311,7 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object], *, replace
         if replace:
             os.replace(tmp, path)
         else:
-            _place_new(tmp, path)
+            place_new(tmp, path)
     except FileExistsError as exc:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
@@ -329,7 +329,7 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object], *, replace
         raise
 
 
-def _place_new(tmp: Path, path: Path) -> None:
+def place_new(tmp: Path, path: Path) -> None:
     """Give the finished temporary file the name `path`, only if no file has it (FileExistsError otherwise)."""
     try:
         os.link(tmp, path)

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import PainterlyError
-from .images import load_image, save_image
+from .images import load_image, place_new, save_image
 
 VIDEO_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}  # what we can write
 FRAME_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
@@ -293,7 +293,8 @@ class VideoWriter:
     Audio packets outside [start, end) are dropped; the rest keep their bytes (and, without start, their times).
 
     The file is written under a temporary name beside `path` and renamed by `close()`; `abort()` (or an exception
-    inside a `with` block) removes it, so `path` never holds half a video.
+    inside a `with` block) removes it, so `path` never holds half a video. With `replace` False, a file that
+    appeared at `path` meanwhile is kept and `close()` fails (the rename is a link, which the kernel refuses).
     """
 
     def __init__(
@@ -307,8 +308,10 @@ class VideoWriter:
         start: float | None = None,
         end: float | None = None,
         crf: int = 18,
+        replace: bool = True,
     ) -> None:
         av = self._av = _av()
+        self.replace = replace
         self.path = Path(path)
         fmt = VIDEO_FORMATS.get(self.path.suffix.lower())
         if fmt is None:
@@ -415,7 +418,16 @@ class VideoWriter:
             self._mux_audio_until(None)
             self.container.close()
             self._close_audio()
-            os.replace(self.tmp, self.path)
+            if self.replace:
+                os.replace(self.tmp, self.path)
+            else:
+                place_new(self.tmp, self.path)
+        except FileExistsError:
+            self.abort()
+            raise PainterlyError(
+                f"cannot write {_quote(self.path)}: a file of that name appeared while painterly worked; it was left "
+                "as it is (pass --overwrite to replace it, or choose another output)"
+            ) from None
         except av.FFmpegError as exc:
             self.abort()
             raise PainterlyError(f"cannot write {_quote(self.path)}: {_reason(exc)}") from None

@@ -186,6 +186,7 @@ class Job:
     state: str = "new"  # new | done | partial
     done_iterations: int = 0  # of a partial result
     previous: dict = field(default_factory=dict)  # the settings JSON an earlier run wrote (done or partial)
+    owned: bool = False  # the name's files are this batch's own (an earlier run of these settings wrote them)
 
     @property
     def video(self) -> bool:
@@ -280,7 +281,7 @@ def plan_jobs(
                 break
         else:
             raise PainterlyError(f"no free name for the result of '{photo}' in '{painting}' in '{folder}'")
-        job = Job(photo, painting, replace(config), settings, name)
+        job = Job(photo, painting, replace(config), settings, name, owned=previous is not None)
         taken.add(name)
         try:
             job.inputs = {"photo": digest_of(photo), "painting": [digest_of(p) for p in painting.paths]}

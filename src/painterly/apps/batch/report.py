@@ -39,8 +39,8 @@ REPORT_COLUMNS = (
 REPORT_EVERY = 5.0  # seconds between rewrites of batch.json/csv during a run (always at the end)
 
 
-def _json(path: Path, data: dict) -> None:
-    write_atomically(path, lambda f: f.write(json.dumps(data, indent=2).encode()))
+def _json(path: Path, data: dict, replace: bool = True) -> None:
+    write_atomically(path, lambda f: f.write(json.dumps(data, indent=2).encode()), replace=replace)
 
 
 class Results:
@@ -123,18 +123,25 @@ class Results:
         complete, each atomically), a partial result, or a failed row."""
         status = answer["status"]
         output = None
+        # A file at one of the job's names that this batch did not write (one that appeared during the run, say)
+        # is never replaced: each write links its finished file in place, and fails if the name is taken.
+        owned = job.owned
         try:
             if status == "done":
                 settings = job.settings_path(self.folder)
-                _json(settings, self.settings(job, {}, complete=False))  # the name is ours before the PNG lands
+                # the name is ours before the PNG lands
+                _json(settings, self.settings(job, {}, complete=False), replace=owned)
                 output = job.output(self.folder)
-                write_atomically(output, lambda f: f.write(answer["data"]))
+                write_atomically(output, lambda f: f.write(answer["data"]), replace=owned)
+                job.owned = True
                 _json(settings, self.settings(job, answer, complete=True))
-                job.partial_path(self.folder).unlink(missing_ok=True)
+                if owned:
+                    job.partial_path(self.folder).unlink(missing_ok=True)
             elif status == "stopped":
                 output = job.partial_path(self.folder)
-                write_atomically(output, lambda f: f.write(answer["data"]))
-                _json(job.settings_path(self.folder), self.settings(job, answer, complete=False))
+                write_atomically(output, lambda f: f.write(answer["data"]), replace=owned)
+                _json(job.settings_path(self.folder), self.settings(job, answer, complete=False), replace=owned)
+                job.owned = True
         except PainterlyError as exc:  # e.g. a full disk: this result is lost, the batch says so
             status, answer, output = "failed", {**answer, "reason": str(exc)}, None
         status = "pending" if status == "cancelled" else status

@@ -157,7 +157,7 @@ class Store:
         """The image first, the settings last: the gallery lists a result by its settings file, so it never
         shows one whose image is not complete."""
         png = self.results / f"{result_id}.png"
-        write_atomically(png, lambda f: image.save(f, format="PNG"))
+        write_atomically(png, lambda f: image.save(f, format="PNG"), replace=False)  # a new id: never replace
         _write_thumb(image, self.results / f"{result_id}.thumb.jpg")
         write_json(self.results / f"{result_id}.json", settings)
 
