@@ -11,11 +11,11 @@ from PIL import Image, ImageSequence
 from painterly import stylize
 from painterly.apps.cli import main
 from painterly.apps.options import build_parser
-from painterly.apps.reconstruct import reconstruction_options
 from painterly.apps.runner import plan_new_run
 from painterly.media.animation import frame_iterations
 from painterly.media.images import load_image, resize_longest
 from painterly.media.sheets import GAP, contact_sheet, font_for, layout, text_width, wrap
+from painterly.reconstruction import reconstruction_options
 
 
 def painterly(capsys, *args) -> tuple[int, str, str]:

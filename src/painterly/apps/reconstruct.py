@@ -14,11 +14,11 @@ from pathlib import Path
 from ..errors import PainterlyError
 from ..layers import canonical_layer
 from ..media.images import load_image, resize_longest
+from ..reconstruction import MODES, reconstruction_options
 from .cells import Cell, check_cells, open_result, run_cells, write_sheet
 from .options import DEFAULTS, Parser, build_parser
 from .runner import run_stylize
 
-MODES = ("content", "style")
 # Options a reconstruction sets itself (argparse dests): the user may not give them.
 RECONSTRUCTION_SETS = (
     "init",
@@ -31,21 +31,6 @@ RECONSTRUCTION_SETS = (
     "style_blend",
 )
 _UNSET = object()  # the default of the options a reconstruction sets, so that giving one is seen
-
-
-def reconstruction_options(mode: str, image: str, layers: Sequence[str]) -> list[str]:
-    """The main command's options that turn a run on `image` into a reconstruction from `layers` alone.
-
-    Content: noise is pushed towards the image's features at `layers`; the style term is weighted 0 (its one layer,
-    conv1_1, adds no VGG depth). Style: no content layers, so only the Gram matrices of `layers` count, and the
-    output takes the image's own shape at --size.
-    """
-    joined = ",".join(layers)
-    if mode == "content":
-        terms = [f"--content-layers={joined}", "--content-weight=1", "--style-layers=conv1_1", "--style-weight=0"]
-    else:
-        terms = ["--content-layers=", "--content-weight=0", f"--style-layers={joined}", "--style-weight=1"]
-    return ["--style", image, "--init=noise", "--noise-ratio=0", *terms]
 
 
 def reconstruct_parser() -> argparse.ArgumentParser:
