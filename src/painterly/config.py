@@ -25,6 +25,10 @@ from .layers import LAYER_NAMES, POOLINGS, canonical_layer
 
 COLOR_MODES = ("none", "luminance", "histogram")  # painterly.engine.colors
 OPTIMIZERS = ("lbfgs", "adam")
+STYLE_LOSSES = ("gram", "sliced", "meancov")  # painterly.engine.losses; docs/losses.md, "Style losses"
+# The strength's weight is multiplied by this for each style loss, so one strength moves the picture about as far
+# from the photo with each (the content error at the end: 3 pairs of tests/images at 128 px, docs/losses.md).
+STRENGTH_GAIN = {"gram": 1.0, "sliced": 5.0, "meancov": 0.6}
 INITS = ("content", "noise", "style")
 INIT_PALETTES = ("photo", "painting")
 DEVICES = ("auto", "cpu", "cuda")
@@ -80,7 +84,7 @@ class StyleConfig:
     )
     style_blend: tuple[float, ...] | None = _option(  # None = equal; normalised to sum 1
         None,
-        "one weight per --style, comma-separated; the Gram targets mix by them, normalised to sum 1 [equal]",
+        "one weight per --style, comma-separated; the style targets mix by them, normalised to sum 1 [equal]",
         "image",
         parse="numbers",
     )
@@ -115,9 +119,19 @@ class StyleConfig:
     )
     style_layers: tuple[str, ...] = _option(
         ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"),
-        "comma-separated VGG-19 layers whose Gram matrices are matched",
+        "comma-separated VGG-19 layers whose statistics (--style-loss) are matched",
         "layers and weights",
         parse="names",
+    )
+    # engine.losses: each term relative, 0 at the painting and 1 at all-zero features. "gram" until the measures
+    # of benchmarks/QUALITY.md choose.
+    style_loss: str = _option(
+        "gram",
+        "what the style term matches at each style layer: gram = the feature correlations (Gatys et al.); "
+        "sliced = the whole distribution of the features, along random directions (Heitz et al. 2021; not in "
+        "tiles); meancov = their mean and covariance (Wasserstein-2 between Gaussians)",
+        "layers and weights",
+        choices=STYLE_LOSSES,
     )
     style_layer_weights: tuple[float, ...] | None = _option(  # None = equal
         None,
@@ -133,7 +147,8 @@ class StyleConfig:
     )
     style_weight: float | None = _option(  # None = from strength
         None,
-        "weight of the style term (relative Gram error, averaged over style layers); overrides --strength "
+        "weight of the style term (relative error of --style-loss, averaged over style layers); overrides "
+        "--strength "
         "[from --strength]",
         "layers and weights",
         parse="float",
@@ -276,7 +291,8 @@ class StyleConfig:
     @property
     def style_term_weight(self) -> float:
         """The weight of the style term: `style_weight` when given, else the strength's weight,
-        10 ** (STRENGTH_LOG_RANGE[0] + strength * (STRENGTH_LOG_RANGE[1] - STRENGTH_LOG_RANGE[0])).
+        10 ** (STRENGTH_LOG_RANGE[0] + strength * (STRENGTH_LOG_RANGE[1] - STRENGTH_LOG_RANGE[0])), times the
+        style loss's STRENGTH_GAIN.
 
         A log scale because the balance of the two normalised terms moves by factors, not by steps: each 0.1 of
         strength multiplies the style weight by the same ratio. Why strength means the same at every size: the
@@ -284,7 +300,7 @@ class StyleConfig:
         if self.style_weight is not None:
             return self.style_weight
         low, high = STRENGTH_LOG_RANGE
-        return 10 ** (low + self.strength * (high - low))
+        return STRENGTH_GAIN.get(self.style_loss, 1.0) * 10 ** (low + self.strength * (high - low))
 
     @property
     def learning_rate(self) -> float:
@@ -360,6 +376,13 @@ class StyleConfig:
             if sum(self.style_layer_weights) <= 0:
                 raise PainterlyError("style layer weights must not all be zero")
         _choice("optimizer", self.optimizer, OPTIMIZERS)
+        _choice("style_loss", self.style_loss, STYLE_LOSSES)
+        if self.style_loss == "sliced" and self.tile_size and self.size > self.tile_size:
+            # A tile's sliced term would need the sorted projections of every other position of the image.
+            raise PainterlyError(
+                f"style_loss 'sliced' cannot refine in tiles: use a size of at most the tile size "
+                f"({self.tile_size}), tile_size 0 (memory grows with the size), or style_loss gram or meancov"
+            )
         _choice("pooling", self.pooling, POOLINGS)
         _choice("device", self.device, DEVICES)
         _choice("precision", self.precision, PRECISIONS)

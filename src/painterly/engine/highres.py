@@ -12,20 +12,34 @@ its current pixels,
 so L-BFGS on one tile descends the real objective of the whole picture (block-coordinate descent): a tile of sky
 can stay sky while another carries the painting's yellows, as in a plain run. After each visit the whole sums
 take the tile's new share. The style targets are the Gram matrices of the whole style image, also summed in tiles.
+With --style-loss meancov the first moments are kept beside the second in the same way; the sliced term has no such
+sums (config.validate refuses it in tiles).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
 from ..config import StyleConfig
 from ..layers import LAYER_NAMES, ends_block
 from .allocator import release_freed_memory
-from .losses import outer_sum, relative_squared_error, tv_loss
+from .losses import (
+    SLICED_SAMPLES,
+    Moments,
+    Samples,
+    StyleTarget,
+    feature_moments,
+    gaussian_w2,
+    join_samples,
+    outer_sum,
+    relative_squared_error,
+    samples,
+    tv_loss,
+)
 from .masks import guide_at
 from .tiles import Box
 from .vgg import VGG19Features
@@ -78,7 +92,23 @@ def style_grams(
     """The Gram matrix (mean f f^T, as `losses.gram_matrix`) of the whole style image at each style layer,
     measured in tiles when the style image is larger than `tile`. With a guide ([1, 1, H, W], the square root of
     each pixel's weight: `engine.motifs`), a weighted mean."""
+    return style_statistics(model, style, layers, "gram", tile, guide)
+
+
+def style_statistics(
+    model: VGG19Features,
+    style: torch.Tensor,
+    layers: tuple[str, ...],
+    loss: str = "gram",
+    tile: int = 0,
+    guide: torch.Tensor | None = None,
+) -> dict[str, StyleTarget]:
+    """What the whole style image is matched by at each style layer with `loss` (config.style_loss): its Gram
+    matrix, its moments (meancov) or its samples (sliced), measured in tiles when the style image is larger than
+    `tile`, its positions weighted by the guide's square (the motif weights) when given."""
+    firsts: dict[str, torch.Tensor] = {}
     sums: dict[str, torch.Tensor] = {}
+    parts: dict[str, list[Samples]] = {name: [] for name in layers}
     masses = dict.fromkeys(layers, 0.0)
     with torch.no_grad():
         for features, box in core_features(model, style, tile):
@@ -86,9 +116,33 @@ def style_grams(
             for name in layers:
                 f = features[name]
                 g = None if piece is None else guide_at(piece, f)
-                sums[name] = sums.get(name, 0) + outer_sum(f, g)
-                masses[name] += f.shape[-1] * f.shape[-2] if g is None else float(g.pow(2).sum())
+                mass = f.shape[-1] * f.shape[-2] if g is None else float(g.pow(2).sum())
+                masses[name] += mass
+                if loss == "sliced":
+                    part = samples(f, g)
+                    parts[name].append(Samples(part.features, part.weights * mass))
+                    continue
+                if loss == "meancov":
+                    first, second = feature_moments(f, g)
+                    firsts[name] = firsts.get(name, 0) + first
+                else:
+                    second = outer_sum(f, g)
+                sums[name] = sums.get(name, 0) + second
+    if loss == "sliced":
+        return {name: _at_most(join_samples(parts[name])) for name in layers}
+    if loss == "meancov":
+        return {name: Moments(firsts[name] / masses[name], sums[name] / masses[name]) for name in layers}
     return {name: sums[name] / masses[name] for name in layers}
+
+
+def _at_most(found: Samples, limit: int = SLICED_SAMPLES) -> Samples:
+    """Samples of a painting measured in pieces, thinned evenly to `limit` when the pieces gave more."""
+    count = found.weights.shape[0]
+    if count <= limit:
+        return found
+    keep = torch.linspace(0, count - 1, limit, device=found.weights.device).round().long()
+    weights = found.weights[keep]
+    return Samples(found.features[keep], weights / weights.sum().clamp_min(1e-12))
 
 
 @dataclass
@@ -99,6 +153,8 @@ class WholeImage:
     masses: dict[tuple[int, str], float]  # (region, style layer) -> sum of g^2 (positions, without a mask)
     errors: dict[str, torch.Tensor]  # content layer -> sum of (F - P)^2
     norms: dict[str, float]  # content layer -> sum of P^2
+    # --style-loss meancov: (region, style layer) -> sum of g^2 f, the first moments beside the second (grams)
+    firsts: dict[tuple[int, str], torch.Tensor] = field(default_factory=dict)
 
 
 def guides_in(guides: torch.Tensor | None, box: Box) -> list[torch.Tensor | None]:
@@ -113,6 +169,8 @@ def measure(
     model: VGG19Features, image: torch.Tensor, content: torch.Tensor, guides: torch.Tensor | None, config: StyleConfig
 ) -> WholeImage:
     """The whole image's sums, measured in tiles (two passes of VGG without autograd: content, then image).
+    The sums of the Gram term, or with --style-loss meancov of its first and second moments; the sliced term has
+    no sums to keep (config.validate refuses it in tiles).
 
     In the run's precision, as each tile visit measures its own share (which `TileObjective` subtracts from
     these sums); and of the content only its content layers are kept: both pieces' whole feature sets in
@@ -128,7 +186,12 @@ def measure(
                     f = features[name]
                     g = None if guide is None else guide_at(guide, f)
                     key = (r, name)
-                    whole.grams[key] = whole.grams.get(key, 0) + outer_sum(f, g)
+                    if config.style_loss == "meancov":
+                        first, second = feature_moments(f, g)
+                        whole.firsts[key] = whole.firsts.get(key, 0) + first
+                    else:
+                        second = outer_sum(f, g)
+                    whole.grams[key] = whole.grams.get(key, 0) + second
                     mass = f.shape[-1] * f.shape[-2] if g is None else float(g.pow(2).sum())
                     whole.masses[key] = whole.masses.get(key, 0.0) + mass
             for name in config.content_layers:
@@ -142,8 +205,10 @@ def measure(
 class TileObjective:
     """The whole image's loss as a function of one tile's pixels (the rest held fixed), for `optimize.run`.
 
-    `targets[r]` are region r's style Gram targets (one region without a mask), `areas[r]` its share of the
-    whole image, as in `objective.make_objective`. `commit()` puts the best evaluated tile's share into `whole`.
+    `targets[r]` are region r's style targets (one region without a mask): Gram matrices, or Moments with
+    --style-loss meancov, whose Gaussian W2 term is a function of the whole image's first and second moments,
+    kept as sums like the Gram matrix's; `areas[r]` is the region's share of the whole image, as in
+    `objective.make_objective`. `commit()` puts the best evaluated tile's share into `whole`.
     """
 
     def __init__(
@@ -165,6 +230,12 @@ class TileObjective:
             self.content = {name: features[name].float() for name in config.content_layers}
         del features
         self.layer_weights = dict(zip(config.style_layers, config.normalised_style_layer_weights()))
+        self.gaussians = {
+            (r, name): target.gaussian()
+            for r, region in enumerate(targets)
+            for name, target in region.items()
+            if isinstance(target, Moments)
+        }
         self.start: dict | None = None  # the tile's own sums at the visit's first image
         self.best: tuple[float, dict] = (math.inf, {})
 
@@ -177,7 +248,11 @@ class TileObjective:
         for r, guide in enumerate(self.guides):
             for name in config.style_layers:
                 f = features[name]
-                own[(r, name)] = outer_sum(f, None if guide is None else guide_at(guide, f))
+                g = None if guide is None else guide_at(guide, f)
+                if self.gaussians:
+                    own[("first", r, name)], own[(r, name)] = feature_moments(f, g)
+                else:
+                    own[(r, name)] = outer_sum(f, g)
         if self.start is None:
             self.start = {key: value.detach() for key, value in own.items()}
         start = self.start
@@ -193,9 +268,13 @@ class TileObjective:
                 key = (r, name)
                 if whole.masses[key] > 0:
                     gram = (whole.grams[key] - start[key] + own[key]) / whole.masses[key]
-                    style_term = style_term + self.areas[r] * self.layer_weights[name] * relative_squared_error(
-                        gram, target
-                    )
+                    if key in self.gaussians:
+                        first = ("first", r, name)
+                        mean = (whole.firsts[key] - start[first] + own[first]) / whole.masses[key]
+                        error = gaussian_w2(mean, gram, self.gaussians[key])
+                    else:
+                        error = relative_squared_error(gram, target)
+                    style_term = style_term + self.areas[r] * self.layer_weights[name] * error
         losses = {
             "content": config.content_weight * content_term,
             "style": config.style_term_weight * style_term,
@@ -212,5 +291,10 @@ class TileObjective:
         if self.start is None or not self.best[1]:
             return
         for key, value in self.best[1].items():
-            table = self.whole.errors if isinstance(key, str) else self.whole.grams
-            table[key] = table[key] - self.start[key] + value
+            if isinstance(key, str):
+                table, entry = self.whole.errors, key
+            elif key[0] == "first":
+                table, entry = self.whole.firsts, key[1:]
+            else:
+                table, entry = self.whole.grams, key
+            table[entry] = table[entry] - self.start[key] + value

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from ..config import StyleConfig
-from .losses import content_loss, gram_matrix, guided_gram_matrix, relative_squared_error, temporal_loss, tv_loss
+from .losses import StyleTarget, content_loss, mix, style_term, temporal_loss, tv_loss
 from .masks import guide_at
 from .optimize import Objective
 from .vgg import VGG19Features
@@ -65,39 +65,49 @@ class Hold:
 
 
 def style_targets(
-    grams: Sequence[dict[str, torch.Tensor]], guides: torch.Tensor | None, config: StyleConfig
-) -> tuple[list[dict[str, torch.Tensor]], list[float]]:
-    """The Gram targets of each region and its share of the image. Without guides there is one region, the
-    whole image, whose targets are the styles' Gram matrices mixed by the blend weights, layer by layer; with
-    guides, style i is region i's target."""
+    grams: Sequence[dict[str, StyleTarget]], guides: torch.Tensor | None, config: StyleConfig
+) -> tuple[list[dict[str, StyleTarget]], list[float]]:
+    """The style targets of each region and its share of the image. Without guides there is one region, the
+    whole image, whose targets are the styles' mixed by the blend weights, layer by layer (`losses.mix`: the
+    statistics of the mixture of the paintings' feature distributions); with guides, style i is region i's
+    target."""
     if guides is None:
-        mix = config.normalised_style_blend(len(grams))
-        return [{n: sum(b * g[n] for b, g in zip(mix, grams)) for n in config.style_layers}], [1.0]
+        blend = config.normalised_style_blend(len(grams))
+        return [{n: mix([g[n] for g in grams], blend) for n in config.style_layers}], [1.0]
     return list(grams), [float(guide.mean()) for guide in guides]
+
+
+def direction_seed(config: StyleConfig, shape: Sequence[int], layer: str) -> int:
+    """The seed of a sliced term's directions: the run's seed, the size and the layer, so each size of the
+    schedule draws its own directions, and a video's frames, all one size, the same ones."""
+    height, width = shape[-2:]
+    return config.seed * 1_000_003 + (height * 65_537 + width) * 64 + config.style_layers.index(layer)
 
 
 def make_objective(
     model: VGG19Features,
     content: torch.Tensor,
-    grams: Sequence[dict[str, torch.Tensor]],
+    grams: Sequence[dict[str, StyleTarget]],
     config: StyleConfig,
     guides: torch.Tensor | None = None,
     temporal: Temporal | None = None,
     hold: Hold | None = None,
 ) -> Objective:
-    """The weighted loss terms for an image the shape of `content` (the whole picture or one tile), against each
-    style's Gram targets (`style_grams`, of the whole style image even for a tile). The content targets are
-    computed here once, without autograd: they are constants.
+    """The weighted loss terms for an image the shape of `content`, against each style's targets
+    (`highres.style_statistics`: Gram matrices, moments or samples by `config.style_loss`). The content targets
+    are computed here once, without autograd: they are constants; so are a sliced term's directions.
 
-    Without `guides` the styles' Gram matrices blend into one target; with guides ([S, 1, H, W], one region per
-    style) each style is matched by the guided Gram matrix of its own region, weighted by the region's area.
+    Without `guides` the styles' targets blend into one; with guides ([S, 1, H, W], one region per style) each
+    style is matched by the statistic of its own region (positions weighted by the guide), weighted by the
+    region's area.
     `hold` (a larger size of the schedule) adds the term that holds it to the picture as it formed.
     """
     with torch.no_grad():
         content_targets = {name: f for name, f in model(content).items() if name in config.content_layers}
     targets, areas = style_targets(grams, guides, config)
+    seeds = {name: direction_seed(config, content.shape, name) for name in config.style_layers}
     regions = [
-        (None if guides is None else guides[r][None], area, target)
+        (None if guides is None else guides[r][None], area, {n: style_term(t, seeds[n]) for n, t in target.items()})
         for r, (area, target) in enumerate(zip(areas, targets))
         if area > 0
     ]
@@ -114,15 +124,15 @@ def make_objective(
         content_term = sum((content_loss(features[n].float(), t) for n, t in content_targets.items()), zero)
         if content_targets:
             content_term = content_term / len(content_targets)
-        style_term = zero
-        for guide, area, targets in regions:
-            for name, target in targets.items():
+        style_sum = zero
+        for guide, area, terms in regions:
+            for name, term in terms.items():
                 f = features[name]
-                gram = gram_matrix(f) if guide is None else guided_gram_matrix(f, guide_at(guide, f))
-                style_term = style_term + area * layer_weights[name] * relative_squared_error(gram, target)
+                error = term(f, None if guide is None else guide_at(guide, f))
+                style_sum = style_sum + area * layer_weights[name] * error
         losses = {
             "content": config.content_weight * content_term,
-            "style": config.style_term_weight * style_term,
+            "style": config.style_term_weight * style_sum,
             "tv": config.tv_weight * tv_loss(image) if config.tv_weight else zero,
         }
         if hold is not None:

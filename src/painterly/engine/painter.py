@@ -1,7 +1,8 @@
 """Painter: a network and one set of style targets, painting any number of photos (or video frames) with them.
 
-Building a Painter reads the paintings and loads VGG-19 once; the paintings' Gram matrices are measured once per
-size and kept, so the second photo costs only its own optimisation. `stylize` is one Painter painting one photo.
+Building a Painter reads the paintings and loads VGG-19 once; the paintings' style targets (Gram matrices, or the
+statistics of another --style-loss) are measured once per size and kept, so the second photo costs only its own
+optimisation. `stylize` is one Painter painting one photo.
 
 The run goes coarse to fine (painterly.engine.schedule): most iterations are spent at the smallest size, where one
 costs a sixteenth of a 512 px one and the large structures settle; each result is upsampled to start the next size,
@@ -34,7 +35,8 @@ from .colors import (
     recolour,
     with_colours_of,
 )
-from .highres import TileObjective, WholeImage, guides_in, measure, style_grams
+from .highres import TileObjective, WholeImage, guides_in, measure, style_statistics
+from .losses import StyleTarget
 from .masks import parse_colors, region_guides
 from .memory_budget import available_bytes, estimate_peak_bytes, largest_size_within, largest_tile_within
 from .motifs import MOTIF_EDGE, MOTIF_LAYER, guide_of, motif_map
@@ -77,7 +79,7 @@ class SizeTargets(NamedTuple):
     """What one size of the run is optimised against, and how its pixels are shown."""
 
     content: torch.Tensor  # the photo at this size (its luminance with preserve_colors "luminance")
-    grams: list[dict[str, torch.Tensor]]  # each painting's Gram targets at this size
+    grams: list[dict[str, StyleTarget]]  # each painting's style targets at this size (by config.style_loss)
     guides: torch.Tensor | None  # each painting's region of the mask, or None
     render: Callable[[torch.Tensor], Image.Image]  # pixels -> the picture the caller sees
 
@@ -115,20 +117,21 @@ class Painter:
         elif config.init not in ("content", "noise"):
             self.init_image = load_image(config.init)
         self.model = model if model is not None else load_model(config, self.device)
-        self._grams: dict[int, list[dict[str, torch.Tensor]]] = {}  # style edge -> each style's Gram targets
+        self._grams: dict[int, list[dict[str, StyleTarget]]] = {}  # style edge -> each style's targets
         self._palette: tuple[torch.Tensor, torch.Tensor] | None = None
         self._motifs: list[torch.Tensor | None] | None = None  # each painting's motif map, found once
 
-    def style_grams(self, edge: int) -> list[dict[str, torch.Tensor]]:
-        """Each painting's Gram matrices with its longest edge at `edge` px, measured once per edge."""
+    def style_grams(self, edge: int) -> list[dict[str, StyleTarget]]:
+        """Each painting's style targets with its longest edge at `edge` px, measured once per edge: its Gram
+        matrices, or with another `config.style_loss` its moments or samples (highres.style_statistics)."""
         if edge not in self._grams:
             tensors = [to_tensor(resize_longest(s, edge)).to(self.device) for s in self.styles]
             self._grams[edge] = [self._grams_of(t, i) for i, t in enumerate(tensors)]
         return self._grams[edge]
 
-    def target_grams(self, edge: int, photo: torch.Tensor) -> list[dict[str, torch.Tensor]]:
-        """The Gram targets of each painting at `edge` px: the paintings' own (measured once per edge), or with
-        preserved colours the paintings recoloured to `photo` first, whose Gram matrices are this photo's."""
+    def target_grams(self, edge: int, photo: torch.Tensor) -> list[dict[str, StyleTarget]]:
+        """The style targets of each painting at `edge` px: the paintings' own (measured once per edge), or with
+        preserved colours the paintings recoloured to `photo` first, whose targets are this photo's."""
         config = self.config
         if config.preserve_colors == "none":
             return self.style_grams(edge)
@@ -155,11 +158,11 @@ class Painter:
         motifs = self.motif_maps()[index]
         return None if motifs is None else guide_of(motifs, *painting.shape[-2:]).to(painting.device)
 
-    def _grams_of(self, painting: torch.Tensor, index: int) -> dict[str, torch.Tensor]:
-        """Painting `index`'s Gram targets, its motifs weighted down (`config.motif_rarity`, engine.motifs)."""
+    def _grams_of(self, painting: torch.Tensor, index: int) -> dict[str, StyleTarget]:
+        """Painting `index`'s style targets, its motifs weighted down (`config.motif_rarity`, engine.motifs)."""
         config = self.config
         guide = self._guide(index, painting)
-        return style_grams(self.model, painting, config.style_layers, config.tile_size, guide)
+        return style_statistics(self.model, painting, config.style_layers, config.style_loss, config.tile_size, guide)
 
     def _colours_of(self, painting: torch.Tensor, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Painting `index`'s colour mean and covariance, its motifs weighted down as in its Gram matrices: the
@@ -233,7 +236,7 @@ class Painter:
         return [Stage(width, height, iterations)]
 
     def _size_targets(self, photo: Image.Image, stage: Stage) -> SizeTargets:
-        """The photo, the paintings' Gram targets and the mask's regions at `stage`'s size."""
+        """The photo, the paintings' style targets and the mask's regions at `stage`'s size."""
         w, h = stage.width, stage.height
         content = to_tensor(photo.resize((w, h), Image.Resampling.LANCZOS)).to(self.device)
         style_edge = painting_edge(self.config, w, h)
@@ -431,7 +434,7 @@ def _refine_tile(
     model: VGG19Features,
     whole: WholeImage,
     targets: SizeTargets,
-    grams: list[dict[str, torch.Tensor]],
+    grams: list[dict[str, StyleTarget]],
     areas: list[float],
     config: StyleConfig,
     progress: RunProgress,
