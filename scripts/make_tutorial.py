@@ -193,7 +193,7 @@ Image.open(sheet_path)""",
         """## Where painterly differs from the paper
 
 The paper starts from noise and optimises at one size. painterly's defaults differ in a few places; each picture
-below turns one of them off, at `2 * SIZE` so that there are two sizes:
+below turns one of them off (or, for the style term, swaps it), at `2 * SIZE` so that there are two sizes:
 
 - **coarse to fine** (`start_size`): the picture forms at half the size, where the painting's strokes are large
   against the image, then is refined at full size; `start_size=0` is the paper's one run.
@@ -202,7 +202,9 @@ below turns one of them off, at `2 * SIZE` so that there are two sizes:
 - **the hold** (`hold`): at the larger size, the picture seen at half the first size is held to what formed there,
   so the larger size adds detail without repainting the composition.
 
-A fourth difference, the style term itself (Gram matrices, or a distribution loss), is in docs/losses.md.""",
+- **the style term** (`style_loss`): the paper's Gram matrices match the features' correlations; `"sliced"`
+  matches their whole distribution along random directions (Heitz et al. 2021), `"meancov"` their mean and
+  covariance. docs/losses.md gives each one's formula and cost.""",
     ),
     (
         "code",
@@ -212,6 +214,7 @@ variants = {
     "one run (paper)": {"start_size": 0, "iterations": 2 * ITERATIONS},
     "photo's colours": {"init_palette": "photo"},
     "no hold": {"hold": 0.0},
+    "sliced style term": {"style_loss": "sliced"},
 }
 base = dict(size=BIG, start_size=SIZE, start_iterations=ITERATIONS, iterations=ITERATIONS // 2)
 choices = {name: nb.paint(PHOTO, PAINTING, live=False, **{**base, **change}) for name, change in variants.items()}
