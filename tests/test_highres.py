@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from painterly import StyleConfig, stylize
-from painterly.engine.highres import TileObjective, measure, style_grams
+from painterly.engine.highres import TileObjective, measure, style_statistics
 from painterly.engine.losses import gram_matrix
 from painterly.engine.memory_budget import estimate_peak_bytes
 from painterly.engine.objective import make_objective
@@ -57,8 +57,8 @@ def model(vgg_weights):
 
 def test_style_gram_measured_in_tiles_matches_the_whole_image(model, images):
     style = to_tensor(resize_longest(Image.open(images / "starry_night.jpg"), 256))
-    whole = style_grams(model, style, StyleConfig().style_layers)
-    tiled = style_grams(model, style, StyleConfig().style_layers, tile=128)
+    whole = style_statistics(model, style, StyleConfig().style_layers)
+    tiled = style_statistics(model, style, StyleConfig().style_layers, tile=128)
     for name, gram in whole.items():
         error = float((tiled[name] - gram).norm() / gram.norm())
         assert error < 0.02, f"{name}: {error:.4f}"
@@ -71,7 +71,7 @@ def test_a_tile_objective_starts_at_the_whole_image_loss_whichever_tile(model, i
     content = to_tensor(resize_longest(Image.open(images / "tubingen.jpg"), 256))
     image = (content + 0.1 * torch.randn_like(content)).clamp(0, 1)
     style = to_tensor(resize_longest(Image.open(images / "starry_night.jpg"), 256))
-    grams = [style_grams(model, style, config.style_layers)]
+    grams = [style_statistics(model, style, config.style_layers)]
     with torch.no_grad():
         plain = make_objective(model, content, grams, config)(image)
         whole = measure(model, image, content, None, config)
@@ -142,7 +142,7 @@ def test_tile_size_must_leave_room_beside_the_overlap():
 
 def test_gram_of_a_single_piece_is_the_plain_gram(model, images):
     style = to_tensor(resize_longest(Image.open(images / "shipwreck.jpg"), 96))
-    grams = style_grams(model, style, ("conv1_1", "conv3_1"), tile=1024)
+    grams = style_statistics(model, style, ("conv1_1", "conv3_1"), tile=1024)
     features = model(style)
     assert torch.allclose(grams["conv3_1"], gram_matrix(features["conv3_1"]), rtol=1e-5, atol=1e-6)
 

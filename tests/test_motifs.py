@@ -14,7 +14,7 @@ import torch
 
 from painterly import StyleConfig, stylize
 from painterly.engine.colors import colour_statistics
-from painterly.engine.highres import style_grams
+from painterly.engine.highres import style_statistics
 from painterly.engine.motifs import guide_of, motif_map
 from painterly.engine.painter import load_model, model_key
 from painterly.media.images import load_image, resize_longest, to_tensor
@@ -66,8 +66,8 @@ def test_the_motif_is_found_at_any_painting_size(model):
 
 def test_weighted_statistics_are_the_weighted_positions_only(model):
     nocturne = painting(NOCTURNE, 128)
-    plain = style_grams(model, nocturne, ("conv1_1", "conv3_1"))
-    ones = style_grams(model, nocturne, ("conv1_1", "conv3_1"), guide=torch.ones_like(nocturne[:, :1]))
+    plain = style_statistics(model, nocturne, ("conv1_1", "conv3_1"))
+    ones = style_statistics(model, nocturne, ("conv1_1", "conv3_1"), guide=torch.ones_like(nocturne[:, :1]))
     for name in plain:
         torch.testing.assert_close(ones[name], plain[name], rtol=1e-4, atol=1e-6)
     half = torch.zeros_like(nocturne[:, :1])

@@ -23,7 +23,6 @@ import io
 import signal
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -38,6 +37,7 @@ from ..media.loss_plot import History, plot_losses
 from ..media.sheets import contact_sheet
 from ..reconstruction import reconstruction_fields
 from .progress import describe
+from .runner import StopOnSignal
 
 PREVIEW_EVERY = 5  # iterations between two updates of the live preview (and at every new size)
 PREVIEW_WIDTH = 256  # px on the page: a 64 px first size shows as large as the result
@@ -119,29 +119,6 @@ class LivePreview:
             self.bar.close()
 
 
-class _StopOnInterrupt:
-    """Jupyter's interrupt (SIGINT) during a run asks it to stop and keep its best image; a second one raises
-    KeyboardInterrupt at once. Only where signals can be handled (the kernel's main thread)."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self.previous = None
-
-    def __enter__(self) -> _StopOnInterrupt:
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def _handle(self, signum: int, frame: object) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def __exit__(self, *exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-
-
 def paint(
     photo: ImageSource,
     painting: ImageSource | Sequence[ImageSource] | None = None,
@@ -178,7 +155,7 @@ def paint(
         return bool(callback and callback(progress)) or stop.requested
 
     try:
-        with _StopOnInterrupt() as stop:
+        with StopOnSignal((signal.SIGINT,)) as stop:  # Jupyter's interrupt; a second one stops at once
             result = painter.paint(photo, watch)
     finally:
         preview.close()

@@ -9,6 +9,7 @@ import json
 import re
 import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,14 +36,18 @@ def snapshot_path(output: Path, iteration: int, iterations: int) -> Path:
 
 
 class StopOnSignal:
-    """The first Ctrl-C or SIGTERM asks the run to stop and keep its best image; a second one exits at once."""
+    """The first Ctrl-C or SIGTERM (or each of `signals`) asks the run to stop and keep its best image; a second one
+    exits at once. Only where signals can be handled (the main thread); elsewhere it never asks."""
 
-    def __init__(self) -> None:
+    def __init__(self, signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)) -> None:
         self.requested = False
         self.signum = 0
+        self.signals = signals
+        self.previous: dict[int, object] = {}
 
     def __enter__(self) -> StopOnSignal:
-        self.previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+        if threading.current_thread() is threading.main_thread():
+            self.previous = {sig: signal.signal(sig, self._handle) for sig in self.signals}
         return self
 
     def _handle(self, signum: int, frame: object) -> None:

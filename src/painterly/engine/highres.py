@@ -82,19 +82,6 @@ def core_features(
             release_freed_memory()  # edge pieces differ in shape: their holes would stay resident beside the next
 
 
-def style_grams(
-    model: VGG19Features,
-    style: torch.Tensor,
-    layers: tuple[str, ...],
-    tile: int = 0,
-    guide: torch.Tensor | None = None,
-) -> dict:
-    """The Gram matrix (mean f f^T, as `losses.gram_matrix`) of the whole style image at each style layer,
-    measured in tiles when the style image is larger than `tile`. With a guide ([1, 1, H, W], the square root of
-    each pixel's weight: `engine.motifs`), a weighted mean."""
-    return style_statistics(model, style, layers, "gram", tile, guide)
-
-
 def style_statistics(
     model: VGG19Features,
     style: torch.Tensor,

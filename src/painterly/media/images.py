@@ -315,10 +315,7 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object], *, replace
     except FileExistsError as exc:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
-        raise PainterlyError(
-            f"cannot write {_quote(path)}: a file of that name appeared while painterly worked; it was left as it "
-            "is (pass --overwrite to replace it, or choose another output)"
-        ) from exc
+        raise appeared(path) from exc
     except (OSError, ValueError, KeyError) as exc:  # unwritable folder, full disk, a mode the format can't hold...
         if tmp is not None:
             tmp.unlink(missing_ok=True)
@@ -327,6 +324,14 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object], *, replace
         if tmp is not None:
             tmp.unlink(missing_ok=True)
         raise
+
+
+def appeared(path: Path) -> PainterlyError:
+    """The error of a final write that found its name taken (place_new's FileExistsError)."""
+    return PainterlyError(
+        f"cannot write {_quote(path)}: a file of that name appeared while painterly worked; it was left as it is "
+        "(pass --overwrite to replace it, or choose another output)"
+    )
 
 
 def place_new(tmp: Path, path: Path) -> None:

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import PainterlyError
-from .images import load_image, place_new, save_image
+from .images import appeared, load_image, place_new, save_image
 
 VIDEO_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}  # what we can write
 FRAME_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
@@ -424,10 +424,7 @@ class VideoWriter:
                 place_new(self.tmp, self.path)
         except FileExistsError:
             self.abort()
-            raise PainterlyError(
-                f"cannot write {_quote(self.path)}: a file of that name appeared while painterly worked; it was left "
-                "as it is (pass --overwrite to replace it, or choose another output)"
-            ) from None
+            raise appeared(self.path) from None
         except av.FFmpegError as exc:
             self.abort()
             raise PainterlyError(f"cannot write {_quote(self.path)}: {_reason(exc)}") from None
