@@ -84,14 +84,15 @@ class Evaluator:
     def __init__(self, content: Path, style: Path) -> None:
         self.content, self.style = load_image(content), load_image(style)
         self.grams = qm.GramScorer()
+        self.gains = qm.Gains(self.content, self.style)  # the photo's and painting's side, once for every snapshot
 
     def score(self, output: Path) -> Score:
         result = load_image(output)
         photo, ours = qm.pair_arrays(self.content, result, qm.EDGE_SIZE)
         return Score(
             qm.edge_correlation(photo, ours),
-            qm.patch_gain(self.content, result, self.style),
-            qm.style_gain(self.content, result, self.style),
+            self.gains.patch(result),
+            self.gains.style(result),
             self.grams.distance(result, self.style, key="painting"),
             qm.colour_distance(result, self.style),
         )

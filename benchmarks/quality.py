@@ -338,6 +338,7 @@ class Evaluation:
         self.scorer = qm.GramScorer()  # loads the weights once; stylize then finds them in load_weights' cache
         self.across = qm.GramScorer(size=qm.ACROSS_SIZE)  # the Gram distance that compares sizes
         self.images: dict[Path, Image.Image] = {}
+        self.gains: dict[str, qm.Gains] = {}  # by pair name: its photo's and painting's side of the two gains
 
     def picture(self, path: Path) -> Image.Image:
         if path not in self.images:
@@ -431,13 +432,16 @@ class Evaluation:
 
     def score(self, result: Image.Image, pair: Pair) -> dict[str, float]:
         photo, painting = self.picture(pair.photo.path), self.picture(pair.painting.path)
+        if pair.name not in self.gains:
+            self.gains[pair.name] = qm.Gains(photo, painting)
+        gains = self.gains[pair.name]
         a, b = qm.pair_arrays(photo, result, qm.EDGE_SIZE)
         sa, sb = qm.pair_arrays(photo, result, qm.SSIM_SIZE)
         return {
             "edge": qm.edge_correlation(a, b),
             "ssim": qm.ms_ssim(sa, sb),
-            "patch": qm.patch_gain(photo, result, painting),
-            "style": qm.style_gain(photo, result, painting),
+            "patch": gains.patch(result),
+            "style": gains.style(result),
             "motif": qm.motif_hits(photo, result, painting),
             "gram": self.scorer.distance(result, painting, key=pair.painting.path),
             "gram128": self.across.distance(result, painting, key=pair.painting.path),

@@ -264,20 +264,30 @@ def normalised_patches(lum: Array, size: int = PATCH, count: int = PATCH_SAMPLES
     return centred / (centred.std(axis=1, keepdims=True) + PATCH_EPS)
 
 
+def patch_sets(image: Image.Image, longest: int = PATCH_SIZE, scales: int = PATCH_SCALES) -> list[Array]:
+    """An image's normalised 7 x 7 luminance patches at each of `scales` halvings from `longest` px (its own aspect
+    ratio): what patch_swd compares, kept to compare many results with one painting."""
+    lum = luminance(as_array(image, fitted_size(image.size, longest)))
+    sets = []
+    for _ in range(scales):
+        sets.append(normalised_patches(lum))
+        lum = _halve(lum)
+    return sets
+
+
+def patch_set_distance(a: list[Array], b: list[Array]) -> float:
+    """patch_swd of two images' patch_sets: the sliced Wasserstein-1 distance at each scale, averaged."""
+    directions = projections(PATCH_PROJECTIONS, seed=0, dim=PATCH * PATCH)
+    return float(np.mean([sliced_wasserstein(x, y, directions) for x, y in zip(a, b, strict=True)]))
+
+
 def patch_swd(
     result: Image.Image, painting: Image.Image, longest: int = PATCH_SIZE, scales: int = PATCH_SCALES
 ) -> float:
     """Texture distance with no network (lower = closer to the painting's texture): the sliced Wasserstein-1
     distance between the two images' normalised 7 x 7 luminance patches, averaged over `scales` halvings from
     `longest` px. Each image keeps its own aspect ratio: only patch distributions are compared."""
-    a = luminance(as_array(result, fitted_size(result.size, longest)))
-    b = luminance(as_array(painting, fitted_size(painting.size, longest)))
-    directions = projections(PATCH_PROJECTIONS, seed=0, dim=PATCH * PATCH)
-    distances = []
-    for _ in range(scales):
-        distances.append(sliced_wasserstein(normalised_patches(a), normalised_patches(b), directions))
-        a, b = _halve(a), _halve(b)
-    return float(np.mean(distances))
+    return patch_set_distance(patch_sets(result, longest, scales), patch_sets(painting, longest, scales))
 
 
 def patch_gain(photo: Image.Image, result: Image.Image, painting: Image.Image) -> float:
@@ -338,6 +348,29 @@ def style_gain(photo: Image.Image, result: Image.Image, painting: Image.Image) -
     target = style_embedding(painting)
     to_photo = float(np.linalg.norm(style_embedding(photo) - target))
     return gain(to_photo, float(np.linalg.norm(style_embedding(result) - target)))
+
+
+class Gains:
+    """patch_gain and style_gain of many results against one photo and painting (compare.py scores every snapshot,
+    quality.py every configuration and size of a pair): the painting's patches and style vector, and the photo's
+    two distances, are computed once here rather than again for each result. Needs the bench extra."""
+
+    def __init__(self, photo: Image.Image, painting: Image.Image) -> None:
+        self.patches = patch_sets(painting)
+        self.target = style_embedding(painting)
+        self.photo_patch = patch_set_distance(patch_sets(photo), self.patches)
+        self.photo_style = self._to_target(photo)
+
+    def _to_target(self, image: Image.Image) -> float:
+        return float(np.linalg.norm(style_embedding(image) - self.target))
+
+    def patch(self, result: Image.Image) -> float:
+        """patch_gain(photo, result, painting)."""
+        return gain(self.photo_patch, patch_set_distance(patch_sets(result), self.patches))
+
+    def style(self, result: Image.Image) -> float:
+        """style_gain(photo, result, painting)."""
+        return gain(self.photo_style, self._to_target(result))
 
 
 # ---------------------------------------------------------------------------------------------------- motifs
