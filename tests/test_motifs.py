@@ -117,3 +117,25 @@ def test_configs_that_build_the_same_network_share_a_key():
     assert model_key(base) != model_key(StyleConfig(motif_rarity=0))  # the motif layer leaves the network
     assert model_key(base) != model_key(StyleConfig(pooling="avg"))
     assert model_key(base) != model_key(StyleConfig(content_layers=("conv4_2",)))
+
+
+def test_a_motif_larger_than_its_neighbourhood_counts_less_as_a_whole(model, images):
+    """A face's cheeks and mouth resemble each other, so only its eyes score as rare: grown() spreads their rarity
+    over the face, and the swirls around it keep their weight."""
+    from painterly.engine.motifs import MOTIF_LAYER, SHARPNESS, grown, rarity
+    from scenes import painting_with_a_face
+
+    face = painting_with_a_face(images)
+    style = to_tensor(face)
+    threshold = StyleConfig().motif_rarity
+    inside = torch.zeros(style.shape[-2:], dtype=torch.bool)
+    inside[80:125, 130:170] = True  # cheeks, nose and mouth, inside the drawn outline
+    with torch.no_grad():
+        score = rarity(model(style)[MOTIF_LAYER])
+    cells = torch.nn.functional.interpolate(inside[None, None].float(), size=score.shape, mode="area")[0, 0] > 0.99
+    weight_of = lambda rarities: (threshold / rarities).clamp(max=1).pow(SHARPNESS).mean()  # noqa: E731
+    assert weight_of(score[cells]) > 0.25  # by the measure alone the face would keep a third of its weight (0.35)
+    assert weight_of(grown(score, threshold)[cells]) < 0.05  # grown: under 0.01
+    weight = motif_guide(model, style, threshold)[0, 0].pow(2)
+    assert weight[inside].mean() < 0.1, f"the face still weighs {weight[inside].mean():.2f}"
+    assert weight[~inside].median() > 0.99

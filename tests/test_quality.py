@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import quality  # noqa: E402
 import quality_metrics as qm  # noqa: E402
+from scenes import painting_with_a_face, plastered_facade  # noqa: E402
 
 KEPT = 0.55  # edge correlation a recognisable scene keeps; the 128 px start scored 0.45, today's 0.72
 
@@ -41,14 +42,16 @@ def flat_shapes(width: int = 256, height: int = 192) -> Image.Image:
 RED_BLOCK = (24, 84, 86, 176)  # inside flat_shapes' large red block (left, top, right, bottom)
 
 
-def surface_texture_gain(photo: Image.Image, result: Image.Image, painting: Image.Image) -> float:
-    """How far the texture inside the red block moved from the photo's (flat) towards the painting's: the
+def surface_texture_gain(
+    photo: Image.Image, result: Image.Image, painting: Image.Image, box: tuple = RED_BLOCK
+) -> float:
+    """How far the texture inside `box` (the red block) moved from the photo's (flat) towards the painting's: the
     network-free patch distance (quality_metrics.patch_swd) at the block's own pixels and halved, against the
     painting at the result's size, as the engine sees it; 1 = as close as the painting, 0 = still the photo."""
     seen = painting.resize(qm.fitted_size(painting.size, max(result.size)), Image.Resampling.LANCZOS)
 
     def distance(image: Image.Image) -> float:
-        block = image.crop(RED_BLOCK)
+        block = image.crop(box)
         return qm.patch_swd(block, seen, longest=max(block.size), scales=2)
 
     return qm.gain(distance(photo), distance(result))
@@ -69,6 +72,39 @@ def test_the_default_keeps_a_scene_of_flat_shapes_recognisable_and_paints_their_
     # default before issue 28 passed it too, 0.82; the failure it asked about is on photographic surfaces).
     texture = surface_texture_gain(photo, result, painting)
     assert texture >= 0.5, f"the red block moved only {texture:.2f} of the way to the painting's texture"
+
+
+def test_the_default_paints_a_plastered_house_front_not_only_the_sky(images):
+    # Issue 28: the default before it (strength 0.47, 40 iterations at the first size) kept Tuebingen's house
+    # fronts nearly as in the photo. Here it moved the front's texture 0.46 of the way to the painting's, today's
+    # 0.54 (AMD EPYC, bfloat16; float32 alike); the sky is painted by both. Edges the optimiser never sees either.
+    photo, front = plastered_facade()
+    with Image.open(images / "starry_night.jpg") as opened:
+        painting = opened.convert("RGB")
+    result = stylize(photo, painting, StyleConfig(size=256))
+    texture = surface_texture_gain(photo, result, painting, front)
+    assert texture >= 0.5, f"the house front moved only {texture:.2f} of the way to the painting's texture"
+    before, after = qm.pair_arrays(photo, result, qm.EDGE_SIZE)
+    assert qm.edge_correlation(before, after) > KEPT  # the windows stay where they were
+
+
+PASTED = 0.15  # motif hits: the face's rare positions found in the result and not in the photo
+
+
+def test_a_painting_with_one_face_does_not_paste_it_into_a_busy_photo(images):
+    # Issue 28: with the default before this test, the face formed twice on Tuebingen at 256 px (in the sky and
+    # among the houses; motif hits 0.40, and 0.19 with the default before issue 28): only its eyes were rare enough
+    # to count less, its cheeks and mouth being look-alikes of each other. engine.motifs.grown spreads the eyes'
+    # rarity over the whole face.
+    painting = painting_with_a_face(images)
+    with Image.open(images / "tubingen.jpg") as opened:
+        photo = opened.convert("RGB")
+    result = stylize(photo, painting, StyleConfig(size=256))
+    seen = photo.resize(result.size, Image.Resampling.LANCZOS)
+    hits = qm.motif_hits(seen, result, painting)
+    assert hits < PASTED, f"{hits:.2f} of the painted face's rare parts were found in the result"
+    # the check itself sees the face: the painting scores as a result with every rare part found
+    assert qm.motif_hits(seen, painting.resize(result.size), painting) > 0.5
 
 
 # ---------------------------------------------------------------------------------------------------- the report

@@ -27,6 +27,8 @@ MOTIF_LAYER = "conv4_1"
 NEIGHBOURHOOD = 0.2  # of the grid's longest edge: look-alikes nearer than this are the motif itself
 LOOK_ALIKES = 0.05  # of the positions: a recurring part has at least this many look-alikes elsewhere
 SHARPNESS = 8  # weight = (threshold / rarity) ** SHARPNESS above the threshold: soon small, never abrupt
+GROW_FLOOR = 0.85  # of the threshold: positions at least this rare may belong to a neighbouring motif (see grown)
+GROW_DECAY = 0.9  # a motif's rarity fades by this per grid step as it spreads
 
 
 def rarity(features: torch.Tensor) -> torch.Tensor:
@@ -66,9 +68,27 @@ def motif_map(model: VGG19Features, style: torch.Tensor, threshold: float) -> to
     if scale != 1:
         seen = F.interpolate(style, scale_factor=scale, mode="bilinear", antialias=scale < 1, align_corners=False)
     with torch.no_grad():
-        score = rarity(model(seen.clamp(0, 1))[MOTIF_LAYER])
+        score = grown(rarity(model(seen.clamp(0, 1))[MOTIF_LAYER]), threshold)
     weight = (threshold / score.clamp_min(1e-12)).clamp(max=1).pow(SHARPNESS)
     return weight.sqrt()[None, None]
+
+
+def grown(score: torch.Tensor, threshold: float) -> torch.Tensor:
+    """[h, w] rarity -> the same, with each motif's rarity spread over the whole motif.
+
+    A motif larger than the neighbourhood is its own look-alike: a face's cheeks resemble its forehead, so only
+    its eyes score as rare, and a Gram matrix that keeps the cheeks, mouth and outline still asks for a face.
+    So, as hysteresis in an edge detector: positions above GROW_FLOOR x `threshold` that touch a rarer position
+    take its rarity, less GROW_DECAY per grid step, and the spread stops where the painting turns typical."""
+    eligible = score > GROW_FLOOR * threshold
+    spread = score
+    for _ in range(max(score.shape)):
+        reach = F.max_pool2d(spread[None, None], 3, stride=1, padding=1)[0, 0] * GROW_DECAY
+        wider = torch.where(eligible, torch.maximum(spread, reach), spread)
+        if torch.equal(wider, spread):
+            break
+        spread = wider
+    return spread
 
 
 def guide_of(motifs: torch.Tensor, height: int, width: int) -> torch.Tensor:
