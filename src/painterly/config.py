@@ -174,6 +174,16 @@ class StyleConfig:
         parse="float",
         expert=True,
     )
+    # engine.objective.layers_in_use: where the hold applies, the deeper layers only restate what it already
+    # fixes, and a pass that stops early costs a fraction of a whole one (benchmarks/RESULTS.md, issue 29).
+    hold_depth: str | None = _option(
+        None,
+        "where --hold applies, VGG runs only to this layer: content and style layers deeper than it are left out "
+        "there [none = every layer]",
+        "layers and weights",
+        metavar="LAYER",
+        expert=True,
+    )
     tv_weight: float = _option(
         0.0,
         "weight of total-variation smoothing (mean squared neighbour difference, 0-1 pixels)",
@@ -350,6 +360,10 @@ class StyleConfig:
         _number("strength", self.strength)
         _number("hold", self.hold)
         _number("hold_from", self.hold_from)
+        if self.hold_depth in ("", "none"):
+            self.hold_depth = None
+        if self.hold_depth is not None:
+            self.hold_depth = canonical_layer(str(self.hold_depth))
         _number("motif_rarity", self.motif_rarity)
         if self.hold_from < 1:
             raise PainterlyError(f"hold_from must be 1 or more (a multiple of the first size), got {self.hold_from}")

@@ -7,10 +7,10 @@ import math
 import os
 
 from ..layers import CHANNELS, LAYER_NAMES, ends_block
+from .lbfgs import HISTORY as LBFGS_HISTORY
 
 BASELINE_BYTES = 600 * 2**20  # PyTorch itself, the decoded weights and the model
 SAVED_PER_ACTIVATION = 3  # conv output, rectified output and its gradient are alive at once in backward
-LBFGS_HISTORY = 20
 
 
 def estimate_peak_bytes(height: int, width: int, layers: tuple[str, ...], tile: int = 0) -> int:

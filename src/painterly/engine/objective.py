@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from ..config import StyleConfig
+from ..layers import LAYER_NAMES
 from .losses import StyleTarget, content_loss, mix, style_term, temporal_loss, tv_loss
 from .masks import guide_at
 from .optimize import Objective
@@ -84,6 +85,21 @@ def direction_seed(config: StyleConfig, shape: Sequence[int], layer: str) -> int
     return config.seed * 1_000_003 + (height * 65_537 + width) * 64 + config.style_layers.index(layer)
 
 
+def layers_in_use(config: StyleConfig, held: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The content and style layers an objective uses: all of them, or where the picture is `held` to the one
+    that formed, only those no deeper than `config.hold_depth`. There the hold already fixes what the deep layers
+    see (their receptive fields span what half the first size shows), and a pass that stops early costs a
+    fraction of a whole one (benchmarks/RESULTS.md). Every layer where that would leave a term with none."""
+    if not held or config.hold_depth is None:
+        return config.content_layers, config.style_layers
+    last = LAYER_NAMES.index(config.hold_depth)
+    content = tuple(n for n in config.content_layers if LAYER_NAMES.index(n) <= last)
+    style = tuple(n for n in config.style_layers if LAYER_NAMES.index(n) <= last)
+    if not content or not style:
+        return config.content_layers, config.style_layers
+    return content, style
+
+
 def make_objective(
     model: VGG19Features,
     content: torch.Tensor,
@@ -102,22 +118,30 @@ def make_objective(
     region's area.
     `hold` (a larger size of the schedule) adds the term that holds it to the picture as it formed.
     """
+    content_layers, style_layers = layers_in_use(config, held=hold is not None)
     with torch.no_grad():
-        content_targets = {name: f for name, f in model(content).items() if name in config.content_layers}
+        content_targets = model(content, content_layers)
     targets, areas = style_targets(grams, guides, config)
-    seeds = {name: direction_seed(config, content.shape, name) for name in config.style_layers}
+    seeds = {name: direction_seed(config, content.shape, name) for name in style_layers}
     regions = [
-        (None if guides is None else guides[r][None], area, {n: style_term(t, seeds[n]) for n, t in target.items()})
+        (
+            None if guides is None else guides[r][None],
+            area,
+            {n: style_term(t, seeds[n]) for n, t in target.items() if n in style_layers},
+        )
         for r, (area, target) in enumerate(zip(areas, targets))
         if area > 0
     ]
-    layer_weights = dict(zip(config.style_layers, config.normalised_style_layer_weights()))
+    weights = dict(zip(config.style_layers, config.normalised_style_layer_weights()))
+    kept = sum(weights[n] for n in style_layers)  # the style term weighs the same with fewer layers
+    layer_weights = {n: weights[n] / kept for n in style_layers}
+    network_layers = content_layers + style_layers
 
     low_precision = config.precision == "bfloat16"
 
     def objective(image: torch.Tensor) -> dict[str, torch.Tensor]:
         with torch.autocast(image.device.type, dtype=torch.bfloat16, enabled=low_precision):
-            features = model(image)
+            features = model(image, network_layers)
         # Sums in float32: the Gram products widen their input a slice at a time (losses._Gram), so the large
         # early layers are never copied whole into float32.
         zero = image.new_zeros(())

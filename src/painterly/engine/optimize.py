@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import torch
 
 from ..errors import PainterlyError, PainterlyWarning
+from .lbfgs import LBFGS
 
 MAX_FAULTS = 3
 Objective = Callable[[torch.Tensor], dict[str, torch.Tensor]]  # image -> named loss terms incl. "total"
@@ -60,15 +61,11 @@ def run(
     callback: Callable[[Progress], bool | None] | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """Minimise objective(image) over the pixels; returns the best image and its losses."""
-    # LBFGS flattens the gradient with .view(-1), which fails on a channels-last gradient: keep it contiguous.
     image = image.detach().clone().contiguous().requires_grad_(True)
 
-    def make_optimizer(lr: float) -> torch.optim.Optimizer:
+    def make_optimizer(lr: float) -> LBFGS | torch.optim.Optimizer:
         if optimizer == "lbfgs":
-            # history 20, not 100: each entry holds two image-sized vectors (7.5 GB at 2048 px with 100).
-            return torch.optim.LBFGS(
-                [image], lr=lr, max_iter=1, history_size=20, tolerance_grad=-1, tolerance_change=-1
-            )
+            return LBFGS(image, lr=lr)
         return torch.optim.Adam([image], lr=lr)
 
     opt = make_optimizer(lr)

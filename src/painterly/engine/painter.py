@@ -41,7 +41,7 @@ from .masks import parse_colors, region_guides
 from .memory_budget import available_bytes, estimate_peak_bytes, largest_size_within, largest_tile_within
 from .motifs import MOTIF_EDGE, MOTIF_LAYER, guide_of, motif_map
 from .objective import Hold, Temporal, make_objective, style_targets
-from .precision import choose_precision
+from .precision import choose_layout, choose_precision
 from .schedule import Stage, schedule
 from .tiles import Box, blend, feather
 from .vgg import VGG19Features
@@ -58,7 +58,8 @@ def load_model(config: StyleConfig, device: torch.device | str | None = None) ->
     Load it once and pass it to every Painter with the same weights, layers and pooling."""
     device = resolve_device(config.device) if device is None else torch.device(device)
     weights = load_weights(config.weights, config.weights_format)
-    return VGG19Features(weights, network_layers(config), config.pooling).to(device)
+    model = VGG19Features(weights, network_layers(config), config.pooling).to(device)
+    return model.use_channels_last(choose_layout(device))
 
 
 def network_layers(config: StyleConfig) -> tuple[str, ...]:

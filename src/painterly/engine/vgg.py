@@ -51,6 +51,13 @@ class VGG19Features(nn.Module):
         self.register_buffer("gain", scale / std)
         self.register_buffer("offset", mean / std)
         self.requires_grad_(False)  # only the image is optimised; no weight gradients are ever needed
+        self.channels_last = False
+
+    def use_channels_last(self, on: bool = True) -> VGG19Features:
+        """Weights and activations in channels-last (NHWC) memory, where oneDNN's CPU convolutions are fastest
+        (engine.precision.choose_layout says where); the features a loss sees are the same numbers either way."""
+        self.channels_last = on
+        return self.to(memory_format=torch.channels_last if on else torch.contiguous_format)
 
     def preprocess(self, image: torch.Tensor) -> torch.Tensor:
         """RGB [0, 1] -> the network's input space."""
@@ -58,13 +65,19 @@ class VGG19Features(nn.Module):
             image = image.flip(1)
         return image * self.gain - self.offset
 
-    def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(self, image: torch.Tensor, layers: Iterable[str] | None = None) -> dict[str, torch.Tensor]:
+        """The features of `layers` (default: all the network's), computing no deeper than the deepest of them:
+        a pass to conv3_2 costs about half of one to conv5_1."""
+        wanted = self.layers if layers is None else tuple(layers)
+        last = max(self.names.index(name) for name in wanted)
         x = self.preprocess(image)
+        if self.channels_last:  # here, at the network's input: the optimised image stays contiguous for L-BFGS
+            x = x.contiguous(memory_format=torch.channels_last)
         features: dict[str, torch.Tensor] = {}
-        for name, conv in zip(self.names, self.convs):
+        for name, conv in zip(self.names[: last + 1], self.convs):
             x = F.relu(conv(x))
-            if name in self.layers:
+            if name in wanted:
                 features[name] = x
-            if ends_block(name) and name != self.names[-1]:
+            if ends_block(name) and name != self.names[last]:
                 x = F.avg_pool2d(x, 2, ceil_mode=True) if self.pooling == "avg" else F.max_pool2d(x, 2, ceil_mode=True)
         return features
