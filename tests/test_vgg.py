@@ -59,3 +59,26 @@ def deprocess(model: VGG19Features, x: torch.Tensor) -> torch.Tensor:
     """The network's input space -> RGB [0, 1]: the inverse of `model.preprocess`, which only this test needs."""
     image = (x + model.offset) / model.gain
     return image.flip(1) if model.bgr else image
+
+
+def test_a_pass_for_some_layers_stops_at_the_deepest_of_them_with_the_same_features(vgg_weights):
+    model = VGG19Features(vgg_weights, ("conv1_1", "conv2_2", "conv3_2", "conv4_2", "conv5_1"), "max")
+    image = torch.rand(1, 3, 64, 48, generator=torch.Generator().manual_seed(0))
+    whole = model(image)
+    shallow = model(image, ("conv2_2", "conv1_1"))
+    assert set(shallow) == {"conv1_1", "conv2_2"}
+    for name in shallow:
+        torch.testing.assert_close(shallow[name], whole[name])
+
+
+def test_where_the_hold_applies_only_layers_down_to_the_hold_depth_are_used():
+    from painterly import StyleConfig
+    from painterly.engine.objective import layers_in_use
+
+    config = StyleConfig(hold_depth="relu3_2")
+    assert layers_in_use(config, held=True) == (("conv2_2", "conv3_2"), ("conv1_1", "conv2_1", "conv3_1"))
+    assert layers_in_use(config, held=False) == (config.content_layers, config.style_layers)
+    assert layers_in_use(StyleConfig(hold_depth=None), held=True) == (config.content_layers, config.style_layers)
+    # shallower than every content layer: a term would have no layer left, so all of them are used
+    shallow = StyleConfig(hold_depth="conv1_2")
+    assert layers_in_use(shallow, held=True) == (shallow.content_layers, shallow.style_layers)
