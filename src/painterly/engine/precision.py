@@ -53,8 +53,8 @@ def choose_precision(requested: str, device: torch.device, flags: frozenset[str]
 def choose_layout(device: torch.device, flags: frozenset[str] | None = None) -> bool:
     """Whether VGG runs in channels-last (NHWC) memory: on CPUs with AMX, where oneDNN's convolutions are about
     2.4x faster so in bfloat16 (1.2x in float32; issue 29's figures, a Xeon with AMX). Not on AVX512-BF16 without
-    AMX (an AMD EPYC: channels-last 7 % slower in bfloat16, 15 % in float32; benchmarks/RESULTS.md) nor, unmeasured,
-    on CPUs with neither or on GPUs, which keep the contiguous layout."""
+    AMX (an AMD EPYC: channels-last 7-20 % slower in bfloat16, the precision "auto" picks there; float32 either way
+    by the run; docs/speed.md) nor, unmeasured, on CPUs with neither or on GPUs, which keep the contiguous layout."""
     if device.type != "cpu":
         return False
     flags = cpu_flags() if flags is None else flags
