@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,6 +150,17 @@ def run_pastiche(content: Path, style: Path, size: int, folder: Path, evaluator:
     return Run(f"pastiche {PASTICHE_STEPS} steps", size, wall, rss, evaluator.score(output), per_step, output=output)
 
 
+def painterly_command(
+    content: Path, style: Path, output: Path, size: int, save_every: int, extra: Sequence[str] = ()
+) -> list[str]:
+    """The painterly command that writes `output` with a snapshot every `save_every` iterations, after removing an
+    earlier run's snapshots (their times would be read as this run's)."""
+    for old in output.parent.glob(f"{output.stem}_*.png"):
+        old.unlink()
+    command = [sys.executable, "-m", "painterly", str(content), "--style", str(style), "-o", str(output)]
+    return command + ["--size", str(size), "--save-every", str(save_every), "--quiet", "--overwrite", *extra]
+
+
 def run_painterly(
     name: str,
     label: str,
@@ -162,10 +174,7 @@ def run_painterly(
 ) -> Run:
     """One painterly process, snapshots scored; `source` runs another checkout's src/ (an earlier commit)."""
     output = folder / f"painterly_{size}_{name}.png"
-    for old in folder.glob(f"{output.stem}_*.png"):
-        old.unlink()
-    command = [sys.executable, "-m", "painterly", str(content), "--style", str(style), "-o", str(output)]
-    command += ["--size", str(size), "--save-every", str(SNAPSHOT_EVERY), "--quiet", "--overwrite", *extra]
+    command = painterly_command(content, style, output, size, SNAPSHOT_EVERY, extra)
     env = None if source is None else {**os.environ, "PYTHONPATH": str(source / "src")}
     started = time.time()
     wall, rss, _ = timed_process(command, env)
@@ -221,10 +230,7 @@ def time_to_first_iteration(content: Path, style: Path, size: int, folder: Path)
     """Seconds from starting the command to its first snapshot on disk (`--save-every 1`); the run is then
     stopped. Start-up as a user meets it: imports, weights, the painting's targets and one iteration."""
     output = folder / "first_iteration.png"
-    for old in folder.glob(f"{output.stem}_*.png"):
-        old.unlink()
-    command = [sys.executable, "-m", "painterly", str(content), "--style", str(style), "-o", str(output)]
-    command += ["--size", str(size), "--save-every", "1", "--quiet", "--overwrite"]
+    command = painterly_command(content, style, output, size, 1)
     start = time.time()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -73,7 +73,7 @@ class VGG19Features(nn.Module):
             return {}
         last = max(self.names.index(name) for name in wanted)
         x = self.preprocess(image)
-        if self.channels_last:  # here, at the network's input: the optimised image stays contiguous for L-BFGS
+        if self.channels_last:  # here, at the network's input: the optimised image keeps its own layout
             x = x.contiguous(memory_format=torch.channels_last)
         features: dict[str, torch.Tensor] = {}
         for name, conv in zip(self.names[: last + 1], self.convs):
