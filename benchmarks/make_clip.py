@@ -3,6 +3,7 @@ a camera that pans and zooms over Tübingen while a ball crosses the scene in fr
 
     .venv/bin/python benchmarks/make_clip.py            # -> benchmarks/out/clip.mp4 (48 frames, 512x288, 24 fps)
     .venv/bin/python benchmarks/make_clip.py --variants # also rotated.mp4, odd.mp4, vfr.mp4 (small, as in tests)
+    .venv/bin/python benchmarks/make_clip.py --shaken -o benchmarks/out/shaken.mp4  # the second clip
 
 The pan, the zoom and the crossing ball give the optical flow what real footage has: global motion, scale change,
 and an object that occludes and then disoccludes the background. `write_clip` is also what tests/test_video.py
@@ -23,6 +24,7 @@ from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parents[1]
 PHOTO = ROOT.parent / "shared" / "images" / "tubingen.jpg"
+SHAKEN_PHOTO = ROOT / "benchmarks" / "images" / "bridge.jpg"  # a second scene, not the first clip's
 OUT = ROOT / "benchmarks" / "out"
 SAMPLE_RATE = 44100
 
@@ -51,6 +53,53 @@ def scene(photo: Image.Image, frames: int, size: tuple[int, int]) -> list[np.nda
         cy = (0.7 - 0.15 * math.sin(math.pi * t)) * height * 4
         ImageDraw.Draw(big).ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=(150, 20, 30))
         frame = Image.composite(big.resize(size, Image.Resampling.BOX), frame, _ball_mask(size, cx, cy, radius))
+        out.append(np.asarray(frame.convert("RGB")))
+    return out
+
+
+def shaken_scene(photo: Image.Image, frames: int, size: tuple[int, int], seed: int = 0) -> list[np.ndarray]:
+    """`frames` RGB frames of `size` with a different motion from `scene`'s: a hand-held camera (a smooth seeded
+    random walk of a few per cent of the frame, a slight roll and breathing zoom) drifting right, while a dark-blue
+    van crosses from right to left in front of it, occluding and disoccluding the scene behind it."""
+    width, height = size
+    pw, ph = photo.size
+    generator = np.random.default_rng(seed)
+    steps = generator.normal(0, 1, (frames, 4))
+    walk = np.cumsum(steps, axis=0) * 0.25  # a random walk; its slow part is the drift of a held camera
+    walk -= walk.mean(axis=0)
+    out = []
+    for i in range(frames):
+        t = i / max(1, frames - 1)
+        crop_h = ph * 0.7 * (1 + 0.02 * walk[i, 2] / 3)
+        crop_w = crop_h * width / height
+        cx = pw / 2 + (t - 0.5) * (pw - crop_w) * 0.5 + walk[i, 0] * 0.01 * crop_w
+        cy = ph / 2 + walk[i, 1] * 0.01 * crop_h
+        angle = math.radians(0.6 * walk[i, 3])
+        cos, sin = math.cos(angle), math.sin(angle)
+        # an affine map from output pixels to photo pixels: scale, roll about the centre, then move there
+        sx, sy = crop_w / width, crop_h / height
+        a, b = cos * sx, -sin * sy
+        d, e = sin * sx, cos * sy
+        c = cx - a * width / 2 - b * height / 2
+        f = cy - d * width / 2 - e * height / 2
+        frame = photo.transform(size, Image.Transform.AFFINE, (a, b, c, d, e, f), Image.Resampling.BICUBIC)
+        big = frame.resize((width * 4, height * 4), Image.Resampling.NEAREST)
+        mask = Image.new("L", big.size, 0)
+        van_w, van_h = 0.3 * width * 4, 0.2 * height * 4
+        left = (1.05 - 1.4 * t) * width * 4
+        top = 0.62 * height * 4
+        for draw, fill in ((ImageDraw.Draw(big), (25, 40, 110)), (ImageDraw.Draw(mask), 255)):
+            draw.rounded_rectangle((left, top, left + van_w, top + van_h), radius=van_h * 0.2, fill=fill)
+            draw.rounded_rectangle(
+                (left + van_w * 0.05, top - van_h * 0.45, left + van_w * 0.55, top + 2), radius=van_h * 0.2, fill=fill
+            )
+        draw = ImageDraw.Draw(big)
+        for wheel in (left + van_w * 0.2, left + van_w * 0.8):
+            r = van_h * 0.28
+            draw.ellipse((wheel - r, top + van_h - r, wheel + r, top + van_h + r), fill=(15, 15, 15))
+            ImageDraw.Draw(mask).ellipse((wheel - r, top + van_h - r, wheel + r, top + van_h + r), fill=255)
+        draw.rectangle((left + van_w * 0.12, top - van_h * 0.35, left + van_w * 0.45, top - 4), fill=(160, 190, 210))
+        frame = Image.composite(big.resize(size, Image.Resampling.BOX), frame, mask.resize(size, Image.Resampling.BOX))
         out.append(np.asarray(frame.convert("RGB")))
     return out
 
@@ -143,11 +192,15 @@ def main() -> None:
     parser.add_argument("--fps", type=Fraction, default=Fraction(24))
     parser.add_argument("-o", "--output", type=Path, default=OUT / "clip.mp4")
     parser.add_argument("--variants", action="store_true", help="also write the small test variants beside it")
+    parser.add_argument(
+        "--shaken", action="store_true", help="the second clip: a hand-held camera and a van crossing (bridge.jpg)"
+    )
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    photo = Image.open(PHOTO).convert("RGB")
-    write_clip(args.output, scene(photo, args.frames, (width, height)), args.fps)
+    make = shaken_scene if args.shaken else scene
+    photo = Image.open(SHAKEN_PHOTO if args.shaken else PHOTO).convert("RGB")
+    write_clip(args.output, make(photo, args.frames, (width, height)), args.fps)
     print(f"wrote {args.output} ({args.frames} frames, {width}x{height}, {args.fps} fps, 440 Hz tone)")
     if args.variants:
         for path in make_variants(args.output.parent):

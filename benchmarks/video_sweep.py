@@ -22,13 +22,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
 from painterly import Painter, StyleConfig
 from painterly.engine.temporal import DEFAULT_FRAME_ITERATIONS, paint_frames
-from painterly.media.video import even_size, probe, read_frames
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from video_run import clip_frames  # noqa: E402
 from warping_error import style_scores, warping_error  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,13 +59,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    info = probe(args.clip)
-    width, height = even_size(info.width, info.height, args.size)
-    inputs = []
-    for frame in read_frames(info):
-        if len(inputs) == args.frames:
-            break
-        inputs.append(frame.image.resize((width, height), Image.Resampling.LANCZOS))
+    inputs = clip_frames(args.clip, args.size, args.frames)
+    width, height = inputs[0].size
     config = StyleConfig(size=max(width, height), precision=args.precision)
     painter = Painter(args.style, config)
     results = json.loads(args.results.read_text()) if args.results.is_file() else {}

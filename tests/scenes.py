@@ -44,3 +44,28 @@ def painting_with_a_face(images: Path) -> Image.Image:
     draw.line([x, y - 4, x - 3, y + 10], fill=(120, 70, 50), width=2)
     draw.arc([x - 14, y + 8, x + 14, y + 26], 20, 160, fill=(170, 30, 40), width=4)
     return painting
+
+
+def street(width: int = 320, height: int = 72, house: int = 12, seed: int = 0) -> Image.Image:
+    """A long street of house fronts `house` px wide under a row of clouds, above a cobbled road: the same three
+    houses (plaster colours, roofs, two rows of windows) and the same cloud repeat every 3 * `house` px, so every
+    strip of that width holds what any other does, and a camera panning along it shows nothing new in kind."""
+    generator = np.random.default_rng(seed)
+    image = Image.new("RGB", (width, height), (170, 195, 225))
+    draw = ImageDraw.Draw(image)
+    period = 3 * house
+    ground = round(height * 0.8)
+    colours = ((226, 190, 150), (170, 200, 170), (200, 140, 130))
+    tops = [round(height * share) for share in (0.3, 0.38, 0.34)]
+    for x in range(-period, width + period, period):
+        draw.ellipse([x + 4, 3, x + period - 4, 3 + height * 0.12], fill=(235, 238, 242))
+        for i, (colour, top) in enumerate(zip(colours, tops)):
+            left, right = x + i * house, x + (i + 1) * house - 1
+            draw.rectangle([left, top, right, ground], fill=colour)
+            draw.polygon([(left, top), ((left + right) / 2, top - 5), (right, top)], fill=(120, 50, 40))
+            for row in (top + 4, top + 12):
+                draw.rectangle([left + 2, row, left + house // 2, row + 4], fill=(40, 45, 60))
+    cobbles = generator.normal(0, 25, (height - ground, width))
+    pixels = np.asarray(image, dtype=np.float32)
+    pixels[ground:] = np.array([110, 100, 90], np.float32) + cobbles[..., None]
+    return Image.fromarray(pixels.clip(0, 255).astype(np.uint8)).filter(ImageFilter.SMOOTH)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import signal
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -16,11 +17,16 @@ from PIL import Image
 av = pytest.importorskip("av")
 pytest.importorskip("cv2")
 
+from painterly import Painter, StyleConfig  # noqa: E402
 from painterly.apps import cli  # noqa: E402
-from painterly.engine.temporal import occlusion_mask, optical_flow, warp  # noqa: E402
+from painterly.engine.temporal import occlusion_mask, optical_flow, paint_frames, warp  # noqa: E402
 from painterly.media.video import frame_path, probe, read_frames  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import quality_metrics as qm  # noqa: E402
+from scenes import street  # noqa: E402
+
 FAST = ["--size", "64", "--iterations", "2", "--frame-iterations", "1", "--precision", "float32", "--quiet"]
 
 
@@ -289,3 +295,55 @@ def test_a_file_that_appears_at_the_output_during_the_run_is_kept(clips, style, 
     assert not list(tmp_path.glob(".*.tmp*"))
     assert video(clips["ntsc"], "--style", style, "-o", output, "--overwrite", *FAST) == 0
     assert output.read_bytes() != b"someone else's video"
+
+
+# ---------------------------------------------------------------------------------------------- what enters the frame
+
+PAN = 6  # px a frame
+PANNED = 7  # frames: the last one shows 36 px (three houses) that the first did not
+SIMILAR = 0.15  # the entering band's independent style scores within this share of the rest's
+
+
+def _strip_gains(photo: Image.Image, result: Image.Image, painting: Image.Image, box: tuple) -> tuple[float, float]:
+    """(patch gain, style gain) of the part `box` of `result`: how far it moved from the photo's towards the
+    painting's texture (no network) and style embedding (Magenta's, not VGG). A strip is mirrored side by side into
+    a square first, so the embedding sees it at its own scale, not stretched."""
+
+    def square(image: Image.Image) -> Image.Image:
+        strip = image.crop(box)
+        w, h = strip.size
+        out, flipped = Image.new("RGB", (h, h)), strip.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        for i, x in enumerate(range(0, h, w)):
+            out.paste(flipped if i % 2 else strip, (x, 0))
+        return out
+
+    seen = painting.resize(qm.fitted_size(painting.size, max(result.size)), Image.Resampling.LANCZOS)
+    before, after = photo.crop(box), result.crop(box)
+    longest = max(before.size)
+    patch = qm.gain(qm.patch_swd(before, seen, longest, 2), qm.patch_swd(after, seen, longest, 2))
+    return patch, qm.style_gain(square(photo), square(result), painting)
+
+
+def test_what_enters_a_panning_frame_is_painted_like_the_rest(images):
+    # Issue 29: a later frame starts from the previous painted frame, warped; what the pan brings into view started
+    # as the photo, its few iterations could not paint it, and the temporal term then kept it so in every later
+    # frame: an unpainted strip growing at the edge (patch gain 0.12 against 0.75 for the rest at 128 px, one
+    # pan). Now it is painted first, in a box of its own (engine.temporal._paint_fresh).
+    width, height = 144, 72
+    scene = street(width + PAN * PANNED, height)
+    frames = [scene.crop((PAN * i, 0, PAN * i + width, height)) for i in range(PANNED)]
+    with Image.open(images / "starry_night.jpg") as opened:
+        painting = opened.convert("RGB")
+    painter = Painter(painting, StyleConfig(size=width, precision="float32"))
+    last = list(paint_frames(painter, frames))[-1]
+    band = PAN * (PANNED - 1)
+    entered = _strip_gains(frames[-1], last, painting, (width - band, 0, width, height))
+    rest = [
+        _strip_gains(frames[-1], last, painting, (x, 0, x + band, height)) for x in range(width - 2 * band, -1, -band)
+    ]
+    for name, score, others in zip(("patch gain", "style gain"), entered, zip(*rest)):
+        typical = float(np.mean(others))
+        assert typical > 0.2, f"the frame itself is barely painted ({name} {typical:.2f})"
+        assert abs(score - typical) <= SIMILAR * typical, (
+            f"{name}: {score:.3f} where the pan entered, {typical:.3f} elsewhere"
+        )

@@ -23,7 +23,12 @@ from .. import __version__
 from ..config import StyleConfig
 from ..engine.optimize import Progress
 from ..engine.painter import Painter
-from ..engine.temporal import DEFAULT_FRAME_ITERATIONS, DEFAULT_TEMPORAL_WEIGHT, paint_timed_frames
+from ..engine.temporal import (
+    DEFAULT_FRAME_ITERATIONS,
+    DEFAULT_FRESH_ITERATIONS,
+    DEFAULT_TEMPORAL_WEIGHT,
+    paint_timed_frames,
+)
 from ..errors import PainterlyError
 from ..media.images import load_image, write_atomically
 from ..media.video import (
@@ -80,6 +85,14 @@ def build_parser() -> Parser:
         metavar="N",
         help="iterations of each frame after the first, at the output size (the first gets the full schedule)",
     )
+    g.add_argument(
+        "--fresh-iterations",
+        type=int,
+        default=DEFAULT_FRESH_ITERATIONS,
+        metavar="N",
+        help="iterations that paint what comes into view (a pan's edge, what a moving object uncovers) before the "
+        "frame's own, in a box around it; 0 = start it from the photo and leave it to the frame's iterations",
+    )
     g.add_argument("--start", type=float, default=None, metavar="SECONDS", help="paint from this time on")
     g.add_argument("--end", type=float, default=None, metavar="SECONDS", help="stop before this time")
     g.add_argument(
@@ -120,6 +133,8 @@ def _plan(args) -> tuple[VideoInfo, list[Path], StyleConfig, Path, Path, dict]:
         raise PainterlyError(f"--temporal-weight must be zero or more, got {args.temporal_weight}")
     if args.frame_iterations < 1:
         raise PainterlyError(f"--frame-iterations must be 1 or more, got {args.frame_iterations}")
+    if args.fresh_iterations < 0:
+        raise PainterlyError(f"--fresh-iterations must be 0 or more, got {args.fresh_iterations}")
     if args.print_every < 0:
         raise PainterlyError("--print-every must be 0 or more")
     if not 0 <= args.crf <= 51:
@@ -144,6 +159,7 @@ def _plan(args) -> tuple[VideoInfo, list[Path], StyleConfig, Path, Path, dict]:
         "config": config.to_dict(),
         "temporal_weight": args.temporal_weight,
         "frame_iterations": args.frame_iterations,
+        "fresh_iterations": args.fresh_iterations,
         "start": args.start,
         "end": args.end,
         "fps": str(info.frame_rate),
@@ -343,6 +359,7 @@ def _paint_frames(
         size,
         temporal_weight=args.temporal_weight,
         frame_iterations=args.frame_iterations,
+        fresh_iterations=args.fresh_iterations,
         previous=previous,
         callback=callback,
     ):

@@ -226,6 +226,42 @@ class Painter:
             raise PainterlyError(f"nothing left to do: all {progress.total} iterations were done before")
         return render(image)
 
+    def paint_part(
+        self,
+        photo: Image.Image,
+        box: Box,
+        scale: float,
+        *,
+        start: torch.Tensor,
+        iterations: int,
+        temporal: Temporal | None = None,
+    ) -> torch.Tensor:
+        """Paint the part `box` (left, top, right, bottom) of `photo` at `scale` times its size, from `start`
+        (that part at that scale, [1, 3, h, w] in 0-1), against the paintings' statistics at the scale of the
+        whole picture, at every layer: a video frame's newly visible parts (engine.temporal). Returns the
+        part's pixels."""
+        width, height = (max(1, round(v * scale)) for v in photo.size)
+        left, top, right, bottom = (round(v * scale) for v in box)
+        content = to_tensor(photo.resize((width, height), Image.Resampling.LANCZOS)).to(self.device)
+        content = content[..., top:bottom, left:right]
+        target, _ = self._colour_mode(content)
+        grams = self.target_grams(painting_edge(self.config, width, height), target)
+        guides = None
+        if self.mask:
+            guides = region_guides(self.mask, self.colors, (width, height))[..., top:bottom, left:right]
+            guides = guides.to(self.device)
+        objective = make_objective(self.model, target, grams, self.config, guides, temporal)
+        image = luminance(start) if self.config.preserve_colors == "luminance" else start
+        image, _ = optimize.run(
+            image.contiguous(),
+            objective,
+            optimizer=self.config.optimizer,
+            lr=self.config.learning_rate,
+            iterations=iterations,
+            render=to_image,
+        )
+        return image.detach()
+
     def _stages(self, photo: Image.Image, iterations: int | None = None) -> list[Stage]:
         """The sizes `photo` is painted at: the schedule, or with `iterations` (a video frame) one size. On a
         CPU a run that would exhaust the memory is refused first."""

@@ -10,7 +10,9 @@ from the new frame instead and are painted afresh.
 Differences from the paper: the flow is OpenCV's DIS (Kroeger et al. 2016: milliseconds a frame, no binaries to
 install) rather than DeepFlow; the term is a mean over pixels rather than a sum, so its weight does not depend on
 size; the first frame gets the usual coarse-to-fine schedule and later frames one short run at the output size,
-since they start close to done; the long-term term (frames t-2, t-4) is not used.
+since they start close to done, no deeper than the still's hold depth; what comes into view is painted on its own
+first, in a small box (_paint_fresh), since a short run cannot paint it from the photo; the long-term term (frames
+t-2, t-4) is not used. Figures: benchmarks/VIDEO.md.
 
 This module knows frames (PIL images or RGB arrays), not files or terminals: `paint_frames` takes frames and
 yields stylised frames, and `paint_timed_frames` pairs each with the decoded frame (and its timestamp) it came
@@ -29,14 +31,26 @@ from PIL import Image
 
 from ..errors import PainterlyError
 from ..media.images import resize_longest
+from .colors import recolour
 from .objective import Temporal
 from .optimize import Progress
 
-# Chosen by measurement (benchmarks/VIDEO.md, video_sweep.py on the test clip at 128 px): weight 100 cuts the warping
-# error to a tenth of frame by frame with the style score within 2 %; heavier weights gain little and cost style. 30
-# iterations repaint what the warp blurred (15 leave the style 4 % worse; 60 are no better).
+# Chosen by measurement (benchmarks/VIDEO.md): weight 100 cuts the warping error to a tenth of frame by frame with
+# the style score within 2 % (video_sweep.py); heavier weights gain little and cost style. With the fresh regions
+# painted on their own and the frame's pass stopping at the hold depth, 6 iterations a frame keep the style scores
+# of the 30 full-depth ones they replaced (video_compare.py).
 DEFAULT_TEMPORAL_WEIGHT = 100.0
-DEFAULT_FRAME_ITERATIONS = 30
+DEFAULT_FRAME_ITERATIONS = 6
+DEFAULT_FRESH_ITERATIONS = 30
+
+# Newly visible regions (fresh_regions, _paint_fresh): formed at half the frame's size, as a still's first size
+# forms its picture; boxes with 24 px of painted context, 64 px a side at least (32 and 16 px at the frame's size);
+# a feather of 3 px into the painted frame.
+FRESH_SCALE = 0.5
+FRESH_MARGIN = 24
+FRESH_LEAST = 64
+FRESH_GROW = 3
+FRESH_LEAST_SHARE = 0.002
 
 # Ruder et al.'s thresholds, in pixels (flow) and pixels^2.
 FB_RELATIVE, FB_ABSOLUTE = 0.01, 0.5  # forward-backward check: |w~ + w^|^2 > 0.01 (|w~|^2 + |w^|^2) + 0.5
@@ -130,12 +144,15 @@ def paint_frames(
     warm_start: bool | None = None,
     previous: tuple[FrameLike, FrameLike] | None = None,
     callback: FrameCallback | None = None,
+    fresh_iterations: int = DEFAULT_FRESH_ITERATIONS,
 ) -> Iterator[Image.Image]:
     """Paint `frames` in order with `painter` (a painterly.Painter), yielding each stylised frame as it is done.
 
     The first frame gets the painter's full schedule. Each later one starts from the previous stylised frame
-    warped into it (its disoccluded pixels from the new frame), runs `frame_iterations` iterations at the output
-    size, and is held to the warped frame by the temporal term of `temporal_weight`. With temporal_weight 0 the
+    warped into it, its newly visible regions painted first (`fresh_iterations`, see _paint_fresh; 0 leaves them
+    as the new frame), runs `frame_iterations` iterations at the output size, no deeper than the painter's
+    `hold_depth` (the warped frame fixes what the deep layers see, as the hold does in a still), and is held to the
+    warped frame by the temporal term of `temporal_weight`. With temporal_weight 0 the
     frames are painted independently, each with the full schedule (frame by frame: the baseline that flickers);
     `warm_start` overrides whether later frames start from the warped previous one (default: weight > 0).
 
@@ -151,6 +168,8 @@ def paint_frames(
         raise PainterlyError(f"temporal weight must be zero or more, got {temporal_weight}")
     if frame_iterations < 1:
         raise PainterlyError(f"frame iterations must be 1 or more, got {frame_iterations}")
+    if fresh_iterations < 0:
+        raise PainterlyError(f"fresh iterations must be 0 or more, got {fresh_iterations}")
     warm = temporal_weight > 0 if warm_start is None else warm_start
     if warm:
         _cv2()  # a missing OpenCV is found before the first frame's minutes, not after
@@ -169,7 +188,7 @@ def paint_frames(
         if not warm or last_output is None:
             result = painter.paint(photo, hook)
         else:
-            options = _continuation(photo, last_input, last_output, temporal_weight, painter.device)
+            options = _continuation(photo, last_input, last_output, temporal_weight, painter, fresh_iterations)
             result = painter.paint(photo, hook, iterations=frame_iterations, **options)
             result = result.resize(photo.size) if result.size != photo.size else result
         if stopped:
@@ -203,20 +222,140 @@ def _image(frame: FrameLike) -> Image.Image:
     return frame.convert("RGB") if isinstance(frame, Image.Image) else Image.fromarray(np.asarray(frame), "RGB")
 
 
+def fresh_regions(trust: np.ndarray, least_share: float = FRESH_LEAST_SHARE) -> np.ndarray:
+    """The newly visible regions of a frame ([H, W] uint8, 1 = new) given its mask c (`trust`): the untrusted
+    pixels, less specks and lines a pixel or two wide (flow noise, which the frame's own iterations repaint from
+    their painted neighbours) and less regions under `least_share` of the frame."""
+    cv2 = _cv2()
+    untrusted = (trust < 0.5).astype(np.uint8)
+    opened = cv2.morphologyEx(untrusted, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    keep = np.zeros(count, np.uint8)
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= max(16, least_share * trust.size)
+    return keep[labels]
+
+
+Box = tuple[int, int, int, int]  # left, top, right, bottom
+
+
+def fresh_boxes(fresh: np.ndarray, margin: int, least: int) -> list[Box]:
+    """A box around each region of `fresh` with `margin` px of the painted frame around it for context, at least
+    `least` px a side (VGG's deep layers see nothing but padding in a sliver), overlapping boxes merged."""
+    cv2 = _cv2()
+    h, w = fresh.shape
+    count, _, stats, _ = cv2.connectedComponentsWithStats(fresh, connectivity=8)
+    boxes: list[Box] = []
+    for x, y, width, height, _area in stats[1:count]:
+        half_w, half_h = max(width / 2 + margin, least / 2), max(height / 2 + margin, least / 2)
+        cx, cy = x + width / 2, y + height / 2
+        box = (
+            max(0, int(cx - half_w)),
+            max(0, int(cy - half_h)),
+            min(w, int(np.ceil(cx + half_w))),
+            min(h, int(np.ceil(cy + half_h))),
+        )
+        while overlapping := [b for b in boxes if b[0] < box[2] and box[0] < b[2] and b[1] < box[3] and box[1] < b[3]]:
+            for other in overlapping:
+                boxes.remove(other)
+                box = (min(box[0], other[0]), min(box[1], other[1]), max(box[2], other[2]), max(box[3], other[3]))
+        boxes.append(box)
+    return boxes
+
+
+def _paint_fresh(
+    painter,
+    photo: Image.Image,
+    start: np.ndarray,
+    warped: np.ndarray,
+    trust: np.ndarray,
+    weight: float,
+    iterations: int,
+) -> np.ndarray:
+    """`start` with its newly visible regions painted: first formed at FRESH_SCALE of the frame with every layer
+    (`iterations`), as the first size of a still forms the picture, then refined at the frame's size with the
+    frame's own depth (half as many), each in a box around the region with the painted frame around it held by
+    the temporal term. Only the regions (feathered) take the result: the rest keeps the warped frame exactly.
+
+    Why: the frame's own few iterations cannot paint what starts as the photo, and the temporal term then keeps
+    it so in every later frame: the strip that enters a pan stayed unpainted (benchmarks/VIDEO.md)."""
+    cv2 = _cv2()
+    fresh = fresh_regions(trust)
+    if not fresh.any():
+        return start
+    h, w = trust.shape
+    grown = cv2.dilate(fresh.astype(np.float32), np.ones((2 * FRESH_GROW + 1,) * 2, np.float32))
+    blend = np.maximum(np.clip(cv2.GaussianBlur(grown, (0, 0), FRESH_GROW / 2), 0, 1), fresh)[..., None]
+    # Formed where a still of this size forms its picture (half of 512 px and up; the frame's own size below its
+    # start size), never below FRESH_SCALE: a region shrunk further keeps too little of the photo in a box.
+    config = painter.config
+    scale = min(1.0, max(FRESH_SCALE, config.start_size / max(w, h))) if config.start_size else 1.0
+    small_size = (max(1, round(w * scale)), max(1, round(h * scale)))
+
+    def small(array: np.ndarray) -> np.ndarray:
+        return cv2.resize(array, small_size, interpolation=cv2.INTER_AREA)
+
+    def tensor(array: np.ndarray) -> torch.Tensor:
+        array = array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
+        return torch.from_numpy(np.ascontiguousarray(array))[None].to(painter.device)
+
+    def paint(
+        image: np.ndarray, previous: np.ndarray, mask: np.ndarray, scale: float, box: Box, steps: int, shallow: bool
+    ) -> np.ndarray:
+        left, top, right, bottom = (round(v * scale) for v in box)
+        part = (slice(top, bottom), slice(left, right))
+        term = Temporal(tensor(previous[part]), tensor(mask[part]), weight, shallow) if weight > 0 else None
+        painted = painter.paint_part(photo, box, scale, start=tensor(image[part]), iterations=steps, temporal=term)
+        return painted[0].permute(1, 2, 0).float().cpu().numpy()
+
+    out = start.copy()
+    formed = [small(start), small(warped), small(trust)]
+    for box in fresh_boxes(fresh, FRESH_MARGIN, FRESH_LEAST):
+        left, top, right, bottom = box
+        painted = paint(*formed, scale, box, iterations, shallow=False)
+        painted = cv2.resize(painted, (right - left, bottom - top), interpolation=cv2.INTER_CUBIC)
+        k = blend[top:bottom, left:right]
+        out[top:bottom, left:right] = k * painted + (1 - k) * out[top:bottom, left:right]
+    out = np.clip(out, 0, 1)
+    if scale == 1.0:
+        return out
+    for box in fresh_boxes(fresh, FRESH_MARGIN // 2, FRESH_LEAST // 2):
+        left, top, right, bottom = box
+        painted = paint(out, warped, trust, 1.0, box, max(1, iterations // 2), shallow=True)
+        k = blend[top:bottom, left:right]
+        out[top:bottom, left:right] = k * painted + (1 - k) * out[top:bottom, left:right]
+    return np.clip(out, 0, 1)
+
+
 def _continuation(
-    photo: Image.Image, last_input: Image.Image, last_output: Image.Image, weight: float, device: torch.device
+    photo: Image.Image,
+    last_input: Image.Image,
+    last_output: Image.Image,
+    weight: float,
+    painter,
+    fresh_iterations: int,
 ) -> dict:
-    """The start image and temporal term of a frame that follows `last_input` (painted as `last_output`)."""
+    """The start image and temporal term of a frame that follows `last_input` (painted as `last_output`): the
+    warped previous frame where the flow vouches for it, and elsewhere the new frame, recoloured to the paintings'
+    palette as a still's start is, and painted (`_paint_fresh`) where a region of it is new."""
     if last_input.size != photo.size:
         last_input = last_input.resize(photo.size, Image.Resampling.LANCZOS)
     if last_output.size != photo.size:
         last_output = last_output.resize(photo.size, Image.Resampling.LANCZOS)
     flow, mask = consistency(photo, last_input)
     warped = warp(_array(last_output), flow)
-    start = mask[..., None] * warped + (1 - mask[..., None]) * _array(photo)
+    new = _array(photo)
+    config = painter.config
+    if config.init_palette == "painting" and config.preserve_colors == "none" and painter.mask is None:
+        recoloured = recolour(
+            torch.from_numpy(new.transpose(2, 0, 1).copy())[None], *painter.palette(), keep_luminance=True
+        )
+        new = recoloured[0].permute(1, 2, 0).numpy()
+    start = mask[..., None] * warped + (1 - mask[..., None]) * new
+    if fresh_iterations:
+        start = _paint_fresh(painter, photo, start, warped, mask, weight, fresh_iterations)
     start_image = Image.fromarray(np.clip(start * 255 + 0.5, 0, 255).astype(np.uint8), "RGB")
     options: dict = {"start": start_image}
     if weight > 0:
-        previous = torch.from_numpy(np.ascontiguousarray(warped.transpose(2, 0, 1)))[None].to(device)
-        options["temporal"] = Temporal(previous, torch.from_numpy(mask)[None, None].to(device), weight)
+        previous = torch.from_numpy(np.ascontiguousarray(warped.transpose(2, 0, 1)))[None].to(painter.device)
+        options["temporal"] = Temporal(previous, torch.from_numpy(mask)[None, None].to(painter.device), weight)
     return options
