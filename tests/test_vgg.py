@@ -71,6 +71,32 @@ def test_a_pass_for_some_layers_stops_at_the_deepest_of_them_with_the_same_featu
         torch.testing.assert_close(shallow[name], whole[name])
 
 
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_bfloat16_weights_made_once_give_autocasts_own_numbers(vgg_weights, monkeypatch, channels_last):
+    # Issue 29: autocast casts every weight again at every pass; the model keeps one bfloat16 copy instead. Same
+    # features and the same gradient, bit for bit, in both memory layouts; and float32 outside autocast.
+    model = VGG19Features(vgg_weights, ("conv1_1", "conv3_2", "conv5_1"), "max").use_channels_last(channels_last)
+    image = torch.rand(1, 3, 40, 56, generator=torch.Generator().manual_seed(1))
+
+    def run() -> tuple[dict, torch.Tensor]:
+        x = image.clone().requires_grad_(True)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            features = model(x)
+        sum(f.float().pow(2).mean() for f in features.values()).backward()
+        return features, x.grad
+
+    copied, copied_grad = run()
+    assert model._bfloat16 is not None and model._bfloat16[0][0].dtype == torch.bfloat16
+    monkeypatch.setattr(model, "_bfloat16_weights", lambda device_type: None)
+    cast, cast_grad = run()
+    for name in cast:
+        assert copied[name].dtype == cast[name].dtype == torch.bfloat16
+        assert torch.equal(copied[name], cast[name]), name
+    assert torch.equal(copied_grad, cast_grad)
+    monkeypatch.undo()
+    assert model(image)["conv1_1"].dtype == torch.float32  # outside autocast, the float32 weights
+
+
 def test_where_the_hold_applies_only_layers_down_to_the_hold_depth_are_used():
     from painterly import StyleConfig
     from painterly.engine.objective import layers_in_use

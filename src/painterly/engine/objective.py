@@ -29,9 +29,9 @@ class Temporal:
     previous: torch.Tensor
     mask: torch.Tensor
     weight: float
-    # True where the warped frame already fixes the picture's coarse structure (a whole later frame), so the
-    # objective stops at config.hold_depth as a held size does; False where most pixels are new (its fresh parts).
-    shallow: bool = True
+    # True where the warped frame already fixes the picture's coarse structure, so the objective stops at
+    # config.hold_depth as a held size does: the second pass over a frame's newly visible parts (engine.temporal).
+    shallow: bool = False
 
 
 HOLD_SCALE = 0.5  # the hold sees the picture at this fraction of the first size (see Hold)
@@ -120,7 +120,8 @@ def make_objective(
     style is matched by the statistic of its own region (positions weighted by the guide), weighted by the
     region's area.
     `hold` (a larger size of the schedule) adds the term that holds it to the picture as it formed; `temporal` (a
-    video frame) the one that holds it to the previous frame. Either lets the objective stop at config.hold_depth.
+    video frame) the one that holds it to the previous frame. Either lets the objective stop at config.hold_depth
+    (a temporal term only where it says so: `Temporal.shallow`).
     """
     held = hold is not None or (temporal is not None and temporal.shallow)  # by the picture formed, or the frame
     content_layers, style_layers = layers_in_use(config, held)

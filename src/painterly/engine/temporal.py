@@ -10,9 +10,9 @@ from the new frame instead and are painted afresh.
 Differences from the paper: the flow is OpenCV's DIS (Kroeger et al. 2016: milliseconds a frame, no binaries to
 install) rather than DeepFlow; the term is a mean over pixels rather than a sum, so its weight does not depend on
 size; the first frame gets the usual coarse-to-fine schedule and later frames one short run at the output size,
-since they start close to done, no deeper than the still's hold depth; what comes into view is painted on its own
-first, in a small box (_paint_fresh), since a short run cannot paint it from the photo; the long-term term (frames
-t-2, t-4) is not used. Figures: benchmarks/VIDEO.md.
+since they start close to done; the previous frame is warped bicubically; what comes into view is painted on its
+own first, in a small box (_paint_fresh), since a short run cannot paint it from the photo; the long-term term
+(frames t-2, t-4) is not used. Figures: benchmarks/VIDEO.md.
 
 This module knows frames (PIL images or RGB arrays), not files or terminals: `paint_frames` takes frames and
 yields stylised frames, and `paint_timed_frames` pairs each with the decoded frame (and its timestamp) it came
@@ -36,19 +36,20 @@ from .objective import Temporal
 from .optimize import Progress
 
 # Chosen by measurement (benchmarks/VIDEO.md): weight 100 cuts the warping error to a tenth of frame by frame with
-# the style score within 2 % (video_sweep.py); heavier weights gain little and cost style. With the fresh regions
-# painted on their own and the frame's pass stopping at the hold depth, 6 iterations a frame keep the style scores
-# of the 30 full-depth ones they replaced (video_compare.py).
+# the style score within 2 % (video_sweep.py); heavier weights gain little and cost style. With what comes into view
+# painted on its own (16 iterations formed, 8 refined) and the previous frame warped bicubically (a bilinear warp
+# softens the strokes a little more at every frame), 4 iterations a frame keep the warping error and the style
+# scores of the 30 they replaced at a fifth of the time (video_compare.py).
 DEFAULT_TEMPORAL_WEIGHT = 100.0
-DEFAULT_FRAME_ITERATIONS = 6
-DEFAULT_FRESH_ITERATIONS = 30
+DEFAULT_FRAME_ITERATIONS = 4
+DEFAULT_FRESH_ITERATIONS = 16
 
 # Newly visible regions (fresh_regions, _paint_fresh): formed at half the frame's size, as a still's first size
 # forms its picture; boxes with 24 px of painted context, 64 px a side at least (32 and 16 px at the frame's size);
 # a feather of 3 px into the painted frame.
 FRESH_SCALE = 0.5
-FRESH_MARGIN = 24
-FRESH_LEAST = 64
+FRESH_MARGIN = 16
+FRESH_LEAST = 48
 FRESH_GROW = 3
 FRESH_LEAST_SHARE = 0.002
 
@@ -96,14 +97,15 @@ def optical_flow(source: FrameLike, target: FrameLike) -> np.ndarray:
     return dis.calc(a, b, None)
 
 
-def warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    """`image` sampled at p + flow(p) for every pixel p (bilinear; edges repeated): with the flow from frame A to
-    frame B, this brings B's pixels (or anything aligned with B) into A's place."""
+def warp(image: np.ndarray, flow: np.ndarray, sharp: bool = False) -> np.ndarray:
+    """`image` sampled at p + flow(p) for every pixel p (bilinear, or bicubic if `sharp`; edges repeated): with
+    the flow from frame A to frame B, this brings B's pixels (or anything aligned with B) into A's place."""
     cv2 = _cv2()
     h, w = flow.shape[:2]
     xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     map_x, map_y = xs + flow[..., 0], ys + flow[..., 1]
-    return cv2.remap(np.asarray(image, np.float32), map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    interpolation = cv2.INTER_CUBIC if sharp else cv2.INTER_LINEAR
+    return cv2.remap(np.asarray(image, np.float32), map_x, map_y, interpolation, borderMode=cv2.BORDER_REPLICATE)
 
 
 def occlusion_mask(flow: np.ndarray, reverse: np.ndarray) -> np.ndarray:
@@ -149,10 +151,9 @@ def paint_frames(
     """Paint `frames` in order with `painter` (a painterly.Painter), yielding each stylised frame as it is done.
 
     The first frame gets the painter's full schedule. Each later one starts from the previous stylised frame
-    warped into it, its newly visible regions painted first (`fresh_iterations`, see _paint_fresh; 0 leaves them
-    as the new frame), runs `frame_iterations` iterations at the output size, no deeper than the painter's
-    `hold_depth` (the warped frame fixes what the deep layers see, as the hold does in a still), and is held to the
-    warped frame by the temporal term of `temporal_weight`. With temporal_weight 0 the
+    warped into it (bicubic), its newly visible regions painted first (`fresh_iterations`, see _paint_fresh; 0
+    leaves them as the new frame), runs `frame_iterations` iterations at the output size, and is held to the warped
+    frame by the temporal term of `temporal_weight`. With temporal_weight 0 the
     frames are painted independently, each with the full schedule (frame by frame: the baseline that flickers);
     `warm_start` overrides whether later frames start from the warped previous one (default: weight > 0).
 
@@ -342,7 +343,7 @@ def _continuation(
     if last_output.size != photo.size:
         last_output = last_output.resize(photo.size, Image.Resampling.LANCZOS)
     flow, mask = consistency(photo, last_input)
-    warped = warp(_array(last_output), flow)
+    warped = np.clip(warp(_array(last_output), flow, sharp=True), 0, 1)
     new = _array(photo)
     config = painter.config
     if config.init_palette == "painting" and config.preserve_colors == "none" and painter.mask is None:

@@ -52,6 +52,21 @@ class VGG19Features(nn.Module):
         self.register_buffer("offset", mean / std)
         self.requires_grad_(False)  # only the image is optimised; no weight gradients are ever needed
         self.channels_last = False
+        self._bfloat16: list[tuple[torch.Tensor, torch.Tensor]] | None = None  # see _bfloat16_weights
+
+    def _apply(self, fn, *args, **kwargs):  # .to(), .cuda(), memory formats: the bfloat16 copies are of the old
+        self._bfloat16 = None
+        return super()._apply(fn, *args, **kwargs)
+
+    def _bfloat16_weights(self, device_type: str) -> list[tuple[torch.Tensor, torch.Tensor]] | None:
+        """Each conv's weight and bias in bfloat16 when running under bfloat16 autocast, made once: autocast would
+        otherwise cast all of them again at every pass (the same numbers), which costs more than the convolutions
+        themselves on a small picture, such as a video frame's newly visible strip."""
+        if not torch.is_autocast_enabled(device_type) or torch.get_autocast_dtype(device_type) != torch.bfloat16:
+            return None
+        if self._bfloat16 is None:
+            self._bfloat16 = [(c.weight.to(torch.bfloat16), c.bias.to(torch.bfloat16)) for c in self.convs]
+        return self._bfloat16
 
     def use_channels_last(self, on: bool = True) -> VGG19Features:
         """Weights and activations in channels-last (NHWC) memory, where oneDNN's CPU convolutions are fastest
@@ -76,8 +91,9 @@ class VGG19Features(nn.Module):
         if self.channels_last:  # here, at the network's input: the optimised image keeps its own layout
             x = x.contiguous(memory_format=torch.channels_last)
         features: dict[str, torch.Tensor] = {}
-        for name, conv in zip(self.names[: last + 1], self.convs):
-            x = F.relu(conv(x))
+        low = self._bfloat16_weights(x.device.type)
+        for index, (name, conv) in enumerate(zip(self.names[: last + 1], self.convs)):
+            x = F.relu(conv(x) if low is None else F.conv2d(x, *low[index], padding=1))
             if name in wanted:
                 features[name] = x
             if ends_block(name) and name != self.names[last]:
