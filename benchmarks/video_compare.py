@@ -181,17 +181,21 @@ def main() -> None:
                 "later_s": float(np.mean(times[1:])),
                 "times": times,
             }
+        default = read_folder(OUT / clip.stem / "default", args.frames)
+        same_frames: dict[int, dict] = {}  # the default's scores over a shorter row's first frames, once per count
         for name, row in clip_results.items():
-            outputs = read_folder(OUT / clip.stem / name.replace(" ", "_"), row["frames"])
-            row["scores"] = frame_scores(inputs[: row["frames"]], outputs, painting)
-            if name != "default" and row["frames"] < args.frames:
-                same = read_folder(OUT / clip.stem / "default", row["frames"])
-                row["default_same_frames"] = frame_scores(inputs[: row["frames"]], same, painting)
+            count = row["frames"]
+            outputs = default if name == "default" else read_folder(OUT / clip.stem / name.replace(" ", "_"), count)
+            row["scores"] = frame_scores(inputs[:count], outputs, painting)
+            if name != "default" and count < args.frames:
+                if count not in same_frames:
+                    same_frames[count] = frame_scores(inputs[:count], default[:count], painting)
+                row["default_same_frames"] = same_frames[count]
         new = entering(inputs)
         found = band_of(new)
         if found:
             band, rest = strips((w, h), *found)
-            last = read_folder(OUT / clip.stem / "default", args.frames)[-1]
+            last = default[-1]
             still = Painter(args.style, StyleConfig(size=args.size)).paint(inputs[-1])
             still.save(OUT / clip.stem / "still_last.png")
             clip_results["entering"] = {
@@ -231,6 +235,7 @@ def report(results: dict) -> str:
             "| Gram (matched) | patch gain | style gain |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
+        shown: set[int] = set()  # the default over the same first frames, once per count
         for name, row in rows.items():
             if name == "entering":
                 continue
@@ -241,7 +246,8 @@ def report(results: dict) -> str:
                 f"{passes:.1f} | {s['E_warp']:.5f} | {s['gram']:.4f} | {s['patch']:.3f} | "
                 f"{s['style']:.3f} |"
             )
-            if "default_same_frames" in row:
+            if "default_same_frames" in row and row["frames"] not in shown:
+                shown.add(row["frames"])
                 d = row["default_same_frames"]
                 lines.append(
                     f"| default, same {row['frames']} frames | | | | | {d['E_warp']:.5f} | "

@@ -44,9 +44,9 @@ DEFAULT_TEMPORAL_WEIGHT = 100.0
 DEFAULT_FRAME_ITERATIONS = 4
 DEFAULT_FRESH_ITERATIONS = 16
 
-# Newly visible regions (fresh_regions, _paint_fresh): formed at half the frame's size, as a still's first size
-# forms its picture; boxes with 24 px of painted context, 64 px a side at least (32 and 16 px at the frame's size);
-# a feather of 3 px into the painted frame.
+# Newly visible regions (fresh_regions, _paint_fresh): formed at half the frame's size at most, as a still's first
+# size forms its picture; boxes with 16 px of painted context, 48 px a side at least (8 and 24 px for the second pass,
+# at the frame's size); a feather of 3 px into the painted frame.
 FRESH_SCALE = 0.5
 FRESH_MARGIN = 16
 FRESH_LEAST = 48
@@ -58,6 +58,7 @@ FB_RELATIVE, FB_ABSOLUTE = 0.01, 0.5  # forward-backward check: |w~ + w^|^2 > 0.
 BOUNDARY_RELATIVE, BOUNDARY_ABSOLUTE = 0.01, 0.002  # motion boundary: |grad u|^2 + |grad v|^2 > 0.01 |w^|^2 + 0.002
 
 FrameCallback = Callable[[int, Progress], "bool | None"]
+Box = tuple[int, int, int, int]  # left, top, right, bottom
 FrameLike = Image.Image | np.ndarray
 
 
@@ -219,6 +220,24 @@ def paint_timed_frames(
         yield pending.popleft(), stylised
 
 
+def _tensor(array: np.ndarray, device: torch.device) -> torch.Tensor:
+    """An [H, W, 3] or [H, W] float32 array as a [1, C, H, W] tensor on `device`."""
+    array = array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
+    return torch.from_numpy(np.ascontiguousarray(array))[None].to(device)
+
+
+def _pixels(tensor: torch.Tensor) -> np.ndarray:
+    """A [1, 3, H, W] tensor as an [H, W, 3] float32 array."""
+    return tensor[0].permute(1, 2, 0).float().cpu().numpy()
+
+
+def _blend_into(out: np.ndarray, painted: np.ndarray, blend: np.ndarray, box: Box) -> None:
+    """`painted` (the part `box` of the frame) into `out` where `blend` says (1 = all of it)."""
+    left, top, right, bottom = box
+    k = blend[top:bottom, left:right]
+    out[top:bottom, left:right] = k * painted + (1 - k) * out[top:bottom, left:right]
+
+
 def _image(frame: FrameLike) -> Image.Image:
     return frame.convert("RGB") if isinstance(frame, Image.Image) else Image.fromarray(np.asarray(frame), "RGB")
 
@@ -234,9 +253,6 @@ def fresh_regions(trust: np.ndarray, least_share: float = FRESH_LEAST_SHARE) -> 
     keep = np.zeros(count, np.uint8)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= max(16, least_share * trust.size)
     return keep[labels]
-
-
-Box = tuple[int, int, int, int]  # left, top, right, bottom
 
 
 def fresh_boxes(fresh: np.ndarray, margin: int, least: int) -> list[Box]:
@@ -272,10 +288,11 @@ def _paint_fresh(
     weight: float,
     iterations: int,
 ) -> np.ndarray:
-    """`start` with its newly visible regions painted: first formed at FRESH_SCALE of the frame with every layer
-    (`iterations`), as the first size of a still forms the picture, then refined at the frame's size with the
-    frame's own depth (half as many), each in a box around the region with the painted frame around it held by
-    the temporal term. Only the regions (feathered) take the result: the rest keeps the warped frame exactly.
+    """`start` with its newly visible regions painted: first formed with every layer (`iterations`) where a still
+    of the frame's size forms its picture (FRESH_SCALE of the frame from twice the start size up), then refined at
+    the frame's size with the still's hold depth (half as many), each in a box around the region with the painted
+    frame around it held by the temporal term. Only the regions (feathered) take the result: the rest keeps the
+    warped frame exactly.
 
     Why: the frame's own few iterations cannot paint what starts as the photo, and the temporal term then keeps
     it so in every later frame: the strip that enters a pan stayed unpainted (benchmarks/VIDEO.md)."""
@@ -295,35 +312,30 @@ def _paint_fresh(
     def small(array: np.ndarray) -> np.ndarray:
         return cv2.resize(array, small_size, interpolation=cv2.INTER_AREA)
 
-    def tensor(array: np.ndarray) -> torch.Tensor:
-        array = array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
-        return torch.from_numpy(np.ascontiguousarray(array))[None].to(painter.device)
-
     def paint(
         image: np.ndarray, previous: np.ndarray, mask: np.ndarray, scale: float, box: Box, steps: int, shallow: bool
     ) -> np.ndarray:
         left, top, right, bottom = (round(v * scale) for v in box)
         part = (slice(top, bottom), slice(left, right))
-        term = Temporal(tensor(previous[part]), tensor(mask[part]), weight, shallow) if weight > 0 else None
-        painted = painter.paint_part(photo, box, scale, start=tensor(image[part]), iterations=steps, temporal=term)
-        return painted[0].permute(1, 2, 0).float().cpu().numpy()
+        device = painter.device
+        term = None
+        if weight > 0:
+            term = Temporal(_tensor(previous[part], device), _tensor(mask[part], device), weight, shallow)
+        start_part = _tensor(image[part], device)
+        painted = painter.paint_part(photo, box, scale, start=start_part, iterations=steps, temporal=term)
+        return _pixels(painted)
 
     out = start.copy()
     formed = [small(start), small(warped), small(trust)]
     for box in fresh_boxes(fresh, FRESH_MARGIN, FRESH_LEAST):
         left, top, right, bottom = box
         painted = paint(*formed, scale, box, iterations, shallow=False)
-        painted = cv2.resize(painted, (right - left, bottom - top), interpolation=cv2.INTER_CUBIC)
-        k = blend[top:bottom, left:right]
-        out[top:bottom, left:right] = k * painted + (1 - k) * out[top:bottom, left:right]
+        _blend_into(out, cv2.resize(painted, (right - left, bottom - top), interpolation=cv2.INTER_CUBIC), blend, box)
     out = np.clip(out, 0, 1)
     if scale == 1.0:
         return out
     for box in fresh_boxes(fresh, FRESH_MARGIN // 2, FRESH_LEAST // 2):
-        left, top, right, bottom = box
-        painted = paint(out, warped, trust, 1.0, box, max(1, iterations // 2), shallow=True)
-        k = blend[top:bottom, left:right]
-        out[top:bottom, left:right] = k * painted + (1 - k) * out[top:bottom, left:right]
+        _blend_into(out, paint(out, warped, trust, 1.0, box, max(1, iterations // 2), shallow=True), blend, box)
     return np.clip(out, 0, 1)
 
 
@@ -347,16 +359,12 @@ def _continuation(
     new = _array(photo)
     config = painter.config
     if config.init_palette == "painting" and config.preserve_colors == "none" and painter.mask is None:
-        recoloured = recolour(
-            torch.from_numpy(new.transpose(2, 0, 1).copy())[None], *painter.palette(), keep_luminance=True
-        )
-        new = recoloured[0].permute(1, 2, 0).numpy()
+        new = _pixels(recolour(_tensor(new, torch.device("cpu")), *painter.palette(), keep_luminance=True))
     start = mask[..., None] * warped + (1 - mask[..., None]) * new
     if fresh_iterations:
         start = _paint_fresh(painter, photo, start, warped, mask, weight, fresh_iterations)
     start_image = Image.fromarray(np.clip(start * 255 + 0.5, 0, 255).astype(np.uint8), "RGB")
     options: dict = {"start": start_image}
     if weight > 0:
-        previous = torch.from_numpy(np.ascontiguousarray(warped.transpose(2, 0, 1)))[None].to(painter.device)
-        options["temporal"] = Temporal(previous, torch.from_numpy(mask)[None, None].to(painter.device), weight)
+        options["temporal"] = Temporal(_tensor(warped, painter.device), _tensor(mask, painter.device), weight)
     return options
