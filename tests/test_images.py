@@ -959,3 +959,25 @@ def test_a_file_that_appears_during_the_work_is_never_replaced(tmp_path):
     assert load_image(fresh).getpixel((0, 0)) == (9, 8, 7) and len(list(tmp_path.iterdir())) == 2
     save_image(Image.new("RGB", (4, 4), (1, 2, 3)), fresh)  # replace, as before, when told
     assert load_image(fresh).getpixel((0, 0)) == (1, 2, 3)
+
+
+def test_common_formats_are_read_and_written_without_loading_every_plugin(tmp_path):
+    """Loading all of Pillow's plugins costs about 0.1 s of start-up: a JPEG in and a PNG out need only the common
+    ones, and a rarer format (TIFF, WebP) is still read, with every plugin loaded only then."""
+    import subprocess
+    import sys
+
+    Image.new("RGB", (12, 8), "red").save(tmp_path / "in.jpg")
+    Image.new("RGB", (12, 8), "blue").save(tmp_path / "in.tif")
+    Image.new("RGB", (12, 8), "green").save(tmp_path / "in.webp")
+    script = (
+        "import sys; from painterly.media.images import load_image, save_image\n"
+        f"folder = {str(tmp_path)!r}\n"
+        "save_image(load_image(folder + '/in.jpg'), folder + '/out.png')\n"
+        "print('PIL.TiffImagePlugin' in sys.modules)\n"
+        "print(load_image(folder + '/in.tif').getpixel((0, 0)), load_image(folder + '/in.webp').size)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["False", "(0, 0, 255) (12, 8)"]
+    assert Image.open(tmp_path / "out.png").size == (12, 8)

@@ -15,7 +15,7 @@ import torch
 from painterly import StyleConfig, stylize
 from painterly.engine.colors import colour_statistics
 from painterly.engine.highres import style_statistics
-from painterly.engine.motifs import guide_of, motif_map
+from painterly.engine.motifs import MOTIF_EDGE, guide_of, motif_map, motif_map_of
 from painterly.engine.painter import load_model, model_key
 from painterly.media.images import load_image, resize_longest, to_tensor
 
@@ -101,14 +101,35 @@ def test_a_painter_finds_each_paintings_motifs_once(model, monkeypatch):
 
     def counted(*args, **kwargs):
         found.append(1)
-        return motif_map(*args, **kwargs)
+        return motif_map_of(*args, **kwargs)
 
-    monkeypatch.setattr(painter_module, "motif_map", counted)
+    monkeypatch.setattr(painter_module, "motif_map_of", counted)
     painter = painter_module.Painter([NOCTURNE], StyleConfig(precision="float32"), model=model)
     for edge in (128, 256, 512):
         painter.style_grams(edge)
     painter.palette()
     assert len(found) == 1
+
+
+def test_style_targets_at_the_motif_edge_reuse_the_motif_pass_unchanged(model):
+    """The first size's targets come from the features the motif map measured (one pass of the painting fewer at
+    start-up): the same numbers as a pass of their own."""
+    from painterly.engine.painter import Painter
+
+    config = StyleConfig(precision="float32")
+    painter = Painter([NOCTURNE], config, model=model)
+    passes = []
+    hook = model.register_forward_hook(lambda *_: passes.append(1))
+    try:
+        reused = painter.style_grams(MOTIF_EDGE)[0]
+    finally:
+        hook.remove()
+    assert len(passes) == 1 and painter._seen is None  # the motif map's pass only, and its features let go
+    seen = painting(NOCTURNE, MOTIF_EDGE)
+    guide = guide_of(painter.motif_maps()[0], *seen.shape[-2:])
+    anew = style_statistics(model, seen, config.style_layers, config.style_loss, config.tile_size, guide)
+    for name in config.style_layers:
+        assert torch.equal(reused[name], anew[name]), name
 
 
 def test_configs_that_build_the_same_network_share_a_key():

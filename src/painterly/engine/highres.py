@@ -89,19 +89,23 @@ def style_statistics(
     loss: str = "gram",
     tile: int = 0,
     guide: torch.Tensor | None = None,
+    features: dict[str, torch.Tensor] | None = None,
 ) -> dict[str, StyleTarget]:
     """What the whole style image is matched by at each style layer with `loss` (config.style_loss): its Gram
     matrix, its moments (meancov) or its samples (sliced), measured in tiles when the style image is larger than
-    `tile`, its positions weighted by the guide's square (the motif weights) when given."""
+    `tile`, its positions weighted by the guide's square (the motif weights) when given. `features`: the style
+    image's own, already measured in one piece, to use instead of measuring it again."""
     firsts: dict[str, torch.Tensor] = {}
     sums: dict[str, torch.Tensor] = {}
     parts: dict[str, list[Samples]] = {name: [] for name in layers}
     masses = dict.fromkeys(layers, 0.0)
     with torch.no_grad():
-        for features, box in core_features(model, style, tile):
+        _, _, h, w = style.shape
+        pieces = core_features(model, style, tile) if features is None else [(features, (0, h, 0, w))]
+        for measured, box in pieces:
             (piece,) = guides_in(guide, box)
             for name in layers:
-                f = features[name]
+                f = measured[name]
                 g = None if piece is None else guide_at(piece, f)
                 mass = f.shape[-1] * f.shape[-2] if g is None else float(g.pow(2).sum())
                 masses[name] += mass

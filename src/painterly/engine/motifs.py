@@ -68,7 +68,13 @@ def motif_map(model: VGG19Features, style: torch.Tensor, threshold: float) -> to
     if scale != 1:
         seen = F.interpolate(style, scale_factor=scale, mode="bilinear", antialias=scale < 1, align_corners=False)
     with torch.no_grad():
-        score = grown(rarity(model(seen.clamp(0, 1))[MOTIF_LAYER]), threshold)
+        return motif_map_of(model(seen.clamp(0, 1))[MOTIF_LAYER], threshold)
+
+
+def motif_map_of(features: torch.Tensor, threshold: float) -> torch.Tensor:
+    """`motif_map` from the painting's MOTIF_LAYER features at MOTIF_EDGE px, for a caller that measures the
+    painting at that size anyway (a Painter's style targets at the first size)."""
+    score = grown(rarity(features), threshold)
     weight = (threshold / score.clamp_min(1e-12)).clamp(max=1).pow(SHARPNESS)
     return weight.sqrt()[None, None]
 

@@ -39,7 +39,7 @@ from .highres import TileObjective, WholeImage, guides_in, measure, style_statis
 from .losses import StyleTarget
 from .masks import parse_colors, region_guides
 from .memory_budget import available_bytes, estimate_peak_bytes, largest_size_within, largest_tile_within
-from .motifs import MOTIF_EDGE, MOTIF_LAYER, guide_of, motif_map
+from .motifs import MOTIF_EDGE, MOTIF_LAYER, guide_of, motif_map_of
 from .objective import Hold, Temporal, make_objective, style_targets
 from .precision import choose_layout, choose_precision
 from .schedule import Stage, schedule
@@ -121,14 +121,27 @@ class Painter:
         self._grams: dict[int, list[dict[str, StyleTarget]]] = {}  # style edge -> each style's targets
         self._palette: tuple[torch.Tensor, torch.Tensor] | None = None
         self._motifs: list[torch.Tensor | None] | None = None  # each painting's motif map, found once
+        # Each painting's features at MOTIF_EDGE, measured for its motif map: its style targets at that edge
+        # (the first size's, by default) are taken from them rather than from a second pass. Used once, then freed.
+        self._seen: list[dict[str, torch.Tensor]] | None = None
 
     def style_grams(self, edge: int) -> list[dict[str, StyleTarget]]:
         """Each painting's style targets with its longest edge at `edge` px, measured once per edge: its Gram
         matrices, or with another `config.style_loss` its moments or samples (highres.style_statistics)."""
         if edge not in self._grams:
             tensors = [to_tensor(resize_longest(s, edge)).to(self.device) for s in self.styles]
-            self._grams[edge] = [self._grams_of(t, i) for i, t in enumerate(tensors)]
+            self._grams[edge] = [self._grams_of(t, i, self._measured(edge, i)) for i, t in enumerate(tensors)]
+            self._seen = None
         return self._grams[edge]
+
+    def _measured(self, edge: int, index: int) -> dict[str, torch.Tensor] | None:
+        """Painting `index`'s features at `edge` px when its motif map measured them so, in one piece as its
+        style targets would be; else None."""
+        tile = self.config.tile_size
+        self.motif_maps()
+        if self._seen is None or edge != MOTIF_EDGE or (tile and edge > tile):
+            return None
+        return self._seen[index]
 
     def target_grams(self, edge: int, photo: torch.Tensor) -> list[dict[str, StyleTarget]]:
         """The style targets of each painting at `edge` px: the paintings' own (measured once per edge), or with
@@ -152,18 +165,24 @@ class Painter:
             return [None] * len(self.styles)
         if self._motifs is None:
             seen = [to_tensor(resize_longest(s, MOTIF_EDGE)).to(self.device) for s in self.styles]
-            self._motifs = [motif_map(self.model, s, rarity) for s in seen]
+            with torch.no_grad():
+                self._seen = [self.model(s) for s in seen]
+            self._motifs = [motif_map_of(f[MOTIF_LAYER], rarity) for f in self._seen]
         return self._motifs
 
     def _guide(self, index: int, painting: torch.Tensor) -> torch.Tensor | None:
         motifs = self.motif_maps()[index]
         return None if motifs is None else guide_of(motifs, *painting.shape[-2:]).to(painting.device)
 
-    def _grams_of(self, painting: torch.Tensor, index: int) -> dict[str, StyleTarget]:
-        """Painting `index`'s style targets, its motifs weighted down (`config.motif_rarity`, engine.motifs)."""
+    def _grams_of(
+        self, painting: torch.Tensor, index: int, features: dict[str, torch.Tensor] | None = None
+    ) -> dict[str, StyleTarget]:
+        """Painting `index`'s style targets, its motifs weighted down (`config.motif_rarity`, engine.motifs);
+        `features`: the painting's own, when already measured."""
         config = self.config
         guide = self._guide(index, painting)
-        return style_statistics(self.model, painting, config.style_layers, config.style_loss, config.tile_size, guide)
+        layers, loss, tile = config.style_layers, config.style_loss, config.tile_size
+        return style_statistics(self.model, painting, layers, loss, tile, guide, features)
 
     def _colours_of(self, painting: torch.Tensor, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Painting `index`'s colour mean and covariance, its motifs weighted down as in its Gram matrices: the

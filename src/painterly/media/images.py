@@ -94,7 +94,7 @@ def _open(source: ImageSource, max_pixels: int = MAX_PIXELS) -> tuple[Image.Imag
     fmt = None
     try:  # our own file object, not the path: Pillow would memory-map some formats, and then a change to the file
         # while we use the image could crash the process (SIGBUS) instead of raising
-        with open(path, "rb") as file, Image.open(file, formats=_readable_formats()) as img:
+        with open(path, "rb") as file, _open_safely(file) as img:
             fmt = img.format
             _checked(img, name, max_pixels)  # before decoding: the header's size is all a decompression bomb has
             img.load()
@@ -120,8 +120,29 @@ def _check_file(path: Path, name: str) -> None:
         raise PainterlyError(f"image {name} is an empty file (0 bytes)")
 
 
+def _open_safely(file: BinaryIO) -> Image.Image:
+    """Pillow's Image.open over every format it can read but the unsafe ones. The common formats come first:
+    loading all of Pillow's plugins (Image.init) costs about 0.1 s of start-up, paid only for a rarer file."""
+    Image.preinit()
+    try:
+        return Image.open(file, formats=_readable_formats())
+    except UnidentifiedImageError:
+        if not Image.init():  # every plugin was already loaded: it is not an image we can read
+            raise
+        file.seek(0)
+        return Image.open(file, formats=_readable_formats())
+
+
+def _format_of(suffix: str) -> str | None:
+    """Pillow's format for a file extension, looked up among the common formats first (see _open_safely)."""
+    Image.preinit()
+    if suffix in Image.EXTENSION:
+        return Image.EXTENSION[suffix]
+    return Image.registered_extensions().get(suffix)  # loads every plugin
+
+
 def _readable_formats() -> list[str]:
-    Image.init()
+    """The formats of the plugins loaded so far, less the unsafe ones."""
     return [fmt for fmt in Image.OPEN if fmt not in _UNSAFE_FORMATS]
 
 
@@ -284,7 +305,7 @@ def save_image(img: Image.Image, path: str | os.PathLike, *, replace: bool = Tru
         raise PainterlyError(f"cannot write {name}: it is a folder")
     if not path.suffix:
         raise PainterlyError(f"cannot write {name}: no file extension to tell the format (use .png or .jpg)")
-    fmt = Image.registered_extensions().get(path.suffix.lower())
+    fmt = _format_of(path.suffix.lower())
     if fmt is None:
         raise PainterlyError(f"cannot write {name}: unknown image extension '{path.suffix}' (use .png or .jpg)")
     if fmt not in Image.SAVE:
