@@ -166,8 +166,10 @@ class Painter:
         if self._motifs is None:
             seen = [to_tensor(resize_longest(s, MOTIF_EDGE)).to(self.device) for s in self.styles]
             with torch.no_grad():
-                self._seen = [self.model(s) for s in seen]
-            self._motifs = [motif_map_of(f[MOTIF_LAYER], rarity) for f in self._seen]
+                features = [self.model(s) for s in seen]
+            self._motifs = [motif_map_of(f[MOTIF_LAYER], rarity) for f in features]
+            if self.config.preserve_colors == "none":  # else the targets are of recoloured paintings: no reuse
+                self._seen = [{n: f[n] for n in self.config.style_layers} for f in features]
         return self._motifs
 
     def _guide(self, index: int, painting: torch.Tensor) -> torch.Tensor | None:
