@@ -48,7 +48,7 @@ import torch
 from PIL import Image
 
 import quality_metrics as qm
-from painterly import StyleConfig, stylize
+from painterly import Progress, StyleConfig, stylize
 from painterly.media.sheets import caption, contact_sheet
 
 BENCH = Path(__file__).resolve().parent
@@ -363,7 +363,7 @@ class Evaluation:
                 return result
             folder.mkdir(parents=True, exist_ok=True)
             try:
-                wall, cpu = self.run(configuration, pair, size, image_path)
+                wall, cpu, iterations = self.run(configuration, pair, size, image_path)
             except Exception as exc:  # a failed run is a result too: reported, and the others go on
                 result.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
                 print(f"  FAILED {configuration.label} {pair.name} @{size}: {result.error}", flush=True)
@@ -378,6 +378,7 @@ class Evaluation:
                 "settings": None if configuration.pastiche else configuration.settings(),
                 "source": None if configuration.pastiche else self.source,
                 "torch_threads": self.threads,
+                "iterations": iterations,  # painterly's, run at each size ("WxH"), counting early stops
                 "machine": machine(),
                 "made": time.strftime("%Y-%m-%d %H:%M:%S"),
                 "new": True,
@@ -401,14 +402,17 @@ class Evaluation:
         result.cpu, result.load = record.get("cpu_s"), (record.get("load_average") or [None] * 3)[1]
         return result
 
-    def run(self, configuration: Configuration, pair: Pair, size: int, output: Path) -> tuple[float, float]:
+    def run(
+        self, configuration: Configuration, pair: Pair, size: int, output: Path
+    ) -> tuple[float, float, dict[str, int] | None]:
         """Make one result; returns its wall and CPU seconds (painterly: the stylize call, in this process;
-        pastiche: its whole process, start-up included, as compare.py measures it). CPU seconds (all threads)
-        tell more than wall time on a shared machine."""
+        pastiche: its whole process, start-up included, as compare.py measures it; CPU seconds, all threads,
+        tell more than wall time on a shared machine) and painterly's iterations run at each size."""
         label = f"{configuration.label} {pair.name} @{size}"
         print(f"  running {label} ...", end=" ", flush=True)
         temporary = output.with_name(f"{output.stem}.{os.getpid()}.partial.png")  # runs may share the cache
         start = time.perf_counter()
+        iterations: dict[str, int] | None = None
         if configuration.pastiche:
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             command = [sys.executable, "-m", "pastiche", "--content", str(pair.photo.path)]
@@ -422,13 +426,19 @@ class Evaluation:
                 raise RuntimeError(f"pastiche exited {done.returncode}: {done.stderr.strip()[-300:]}")
         else:
             cpu_start = time.process_time()
-            image = stylize(pair.photo.path, pair.painting.path, configuration.config(size))
+            iterations = {}
+
+            def count(progress: Progress) -> None:
+                key = "x".join(map(str, progress.size))
+                iterations[key] = iterations.get(key, 0) + 1
+
+            image = stylize(pair.photo.path, pair.painting.path, configuration.config(size), count)
             wall = time.perf_counter() - start
             cpu = time.process_time() - cpu_start
             image.save(temporary, "PNG")
         os.replace(temporary, output)  # only a finished image ever has the cache's name
         print(f"{wall:.1f} s ({cpu:.0f} CPU s)", flush=True)
-        return wall, cpu
+        return wall, cpu, iterations
 
     def score(self, result: Image.Image, pair: Pair) -> dict[str, float]:
         photo, painting = self.picture(pair.photo.path), self.picture(pair.painting.path)

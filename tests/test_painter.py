@@ -127,3 +127,24 @@ def test_bfloat16_precision_still_optimises(images):
     result, losses = _run(images, size=64, iterations=30, precision="bfloat16")
     assert result.size == (64, 48)
     assert min(step["total"] for step in losses) < 0.2 * losses[0]["total"]
+
+
+def test_still_stops_a_size_once_its_pixels_stop_moving_never_before_half(images):
+    # Issue 29: `still` watches the picture, not the loss: a size stops at the first iteration from half its count
+    # on where a pixel moved less than `still` levels of 255 per iteration, on average over the last five.
+    def run(still: float) -> list:
+        snapshots = []
+        config = StyleConfig(size=64, start_size=0, iterations=40, still=still)
+        stylize(images / "tubingen.jpg", images / "starry_night.jpg", config, lambda p: snapshots.append(p._image))
+        return snapshots
+
+    full = run(0.0)
+    assert len(full) == 40
+    motion = [float((b - a).abs().mean()) * 255 for a, b in zip(full, full[1:])]  # motion[i-2]: into iteration i
+    window = {i: sum(motion[i - 6 : i - 1]) / 5 for i in range(20, 41)}
+    ranked = sorted(window.values())
+    threshold = (ranked[10] + ranked[11]) / 2  # between two windows' motion, so rounding cannot decide the stop
+    stop = min(i for i, m in window.items() if m < threshold)
+    assert 20 < stop < 40
+    assert len(run(threshold)) == stop
+    assert len(run(1000.0)) == 20  # however still, never before half of the size's iterations

@@ -257,6 +257,17 @@ class StyleConfig:
         "optimisation",
         parse="int",
     )
+    # Off by default (issue 29): after the default's iterations the picture still moves by about 0.1-1 level a
+    # pixel per iteration, so a threshold that saves time also costs style (benchmarks/QUALITY.md, "Stopping").
+    still: float = _option(
+        0.0,
+        "stop each size, tile visit or video frame early once the picture stops moving: the mean change of a pixel "
+        "per iteration, over 5 iterations, below LEVELS of 255, after at least half its iterations (0 = never)",
+        "optimisation",
+        parse="float",
+        metavar="LEVELS",
+        expert=True,
+    )
     # High resolution (painterly.engine.tiles): larger sizes are refined tile by tile, so memory follows the tile.
     tile_size: int = _option(
         1024,
@@ -366,6 +377,7 @@ class StyleConfig:
         if self.hold_depth is not None:
             self.hold_depth = canonical_layer(str(self.hold_depth))
         _number("motif_rarity", self.motif_rarity)
+        _number("still", self.still)
         if self.hold_from < 1:
             raise PainterlyError(f"hold_from must be 1 or more (a multiple of the first size), got {self.hold_from}")
         if self.strength > 1:

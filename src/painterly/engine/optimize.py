@@ -4,6 +4,10 @@ L-BFGS runs without a line search and with `max_iter=1` per `step()`, so "iterat
 optimisers (one forward and one backward pass through VGG) and the callback sees every one. Without a line search
 L-BFGS may occasionally step uphill, so the loop keeps the best image seen and returns that one.
 
+With `still` the loop also stops once the picture has stopped moving: the mean change of a pixel per iteration,
+averaged over the last STILL_WINDOW iterations, below `still` levels of 255, but never before `least` iterations.
+It watches the pixels, not the loss: the loss can go on falling where nothing visible changes.
+
 A NaN or infinite loss (a step far too large, a broken weights file) never reaches the output: the loop goes back
 to the best image, halves the step and starts the optimiser afresh; after MAX_FAULTS such faults it stops and
 returns the best image, with a warning.
@@ -14,6 +18,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,6 +28,8 @@ from ..errors import PainterlyError, PainterlyWarning
 from .lbfgs import LBFGS
 
 MAX_FAULTS = 3
+# Iterations over which the motion is averaged: without a line search single L-BFGS steps jump about.
+STILL_WINDOW = 5
 Objective = Callable[[torch.Tensor], dict[str, torch.Tensor]]  # image -> named loss terms incl. "total"
 
 
@@ -59,8 +66,11 @@ def run(
     iterations: int,
     render: Callable[[torch.Tensor], object],
     callback: Callable[[Progress], bool | None] | None = None,
+    still: float = 0.0,
+    least: int = 0,
 ) -> tuple[torch.Tensor, dict[str, float]]:
-    """Minimise objective(image) over the pixels; returns the best image and its losses."""
+    """Minimise objective(image) over the pixels for at most `iterations`, or until it is still (`still` > 0,
+    after at least `least`); returns the best image and its losses."""
     image = image.detach().clone().contiguous().requires_grad_(True)
 
     def make_optimizer(lr: float) -> LBFGS | torch.optim.Optimizer:
@@ -74,6 +84,8 @@ def run(
     current: dict[str, torch.Tensor] = {}
     faults = 0
     best_iteration = 0
+    motion: deque[float] = deque(maxlen=STILL_WINDOW)  # mean |change| of the last iterations, in 0-1 units
+    previous: torch.Tensor | None = None
 
     def closure() -> torch.Tensor:
         opt.zero_grad(set_to_none=True)
@@ -105,6 +117,8 @@ def run(
             with torch.no_grad():
                 image.copy_(best_image)
             opt = make_optimizer(lr)  # the old history describes the blown-up region: start afresh
+            motion.clear()
+            previous = None
             continue
         if losses["total"] < best_losses["total"]:
             best_image, best_losses, best_iteration = snapshot, losses, iteration
@@ -119,6 +133,12 @@ def run(
                 (snapshot.shape[-1], snapshot.shape[-2]),
             )
             if callback(progress):
+                break
+        if still > 0:
+            if previous is not None:
+                motion.append(float((snapshot - previous).abs().mean()))
+            previous = snapshot
+            if iteration >= least and len(motion) == STILL_WINDOW and sum(motion) / STILL_WINDOW * 255 < still:
                 break
     if 0 < faults <= MAX_FAULTS and best_iteration <= 1:  # recovered each time, yet nothing better came of it
         warnings.warn(

@@ -280,6 +280,7 @@ class Painter:
             lr=self.config.learning_rate,
             iterations=iterations,
             render=to_image,
+            **stopping(self.config, iterations),
         )
         return image.detach()
 
@@ -381,6 +382,7 @@ class Painter:
             iterations=stage.steps - skip,
             render=render,
             callback=progress.listener,
+            **stopping(self.config, stage.steps - skip),
         )
         progress.advance(stage.steps - skip)
         return image
@@ -516,11 +518,17 @@ def _refine_tile(
         iterations=stage.visit,
         render=partial(_render_with_tile, image=image, box=box, weight=weight, render=targets.render),
         callback=progress.listener,
+        **stopping(config, stage.visit),
     )
     blend(image, best, box, weight)
     objective.commit()
     del objective, best
     release_freed_memory()  # the next tile may have another shape: its blocks would not fit these holes
+
+
+def stopping(config: StyleConfig, iterations: int) -> dict[str, float | int]:
+    """optimize.run's stopping rule for a run of at most `iterations`: `config.still`, after half of them."""
+    return {"still": config.still, "least": (iterations + 1) // 2}
 
 
 def _render_with_tile(
