@@ -8,6 +8,7 @@ import torch
 from PIL import Image
 
 from painterly import StyleConfig, stylize
+from painterly.engine import painter as painter_module
 from painterly.engine.highres import TileObjective, measure, style_statistics
 from painterly.engine.losses import gram_matrix
 from painterly.engine.memory_budget import estimate_peak_bytes
@@ -16,6 +17,7 @@ from painterly.engine.schedule import schedule
 from painterly.engine.tiles import boxes, feather, spans
 from painterly.engine.vgg import VGG19Features
 from painterly.errors import PainterlyError
+from painterly.layers import LAYER_NAMES
 from painterly.media.images import resize_longest, to_tensor
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -112,9 +114,8 @@ def test_a_tiled_run_keeps_the_photo_like_a_plain_one(tiled_run, images):
     # Tiles matched to the style's Gram matrix each on its own paint a whole painting into every tile and lose
     # the photo; against the whole image's terms the content term ends close to a plain run's.
     _, _, tiled = tiled_run
-    # at the full depth, as the tiles are (a held whole-image size runs only to --hold-depth, whose content term
-    # is over fewer layers)
-    _, _, plain = _run(images, tile_size=0, hold_depth=None)
+    # to --hold-depth, as the tiles after a held size are (their content term is over the same layers)
+    _, _, plain = _run(images, tile_size=0)
     assert tiled[-1].losses["content"] < 1.25 * plain[-1].losses["content"]
     first_tile = next(p for p in tiled if p.tile)
     assert min(p.losses["style"] for p in tiled if p.tile) < 0.5 * first_tile.losses["style"]
@@ -170,3 +171,31 @@ def test_resuming_inside_a_tiled_size_skips_the_visits_done(tiled_run, images):
     assert resumed[0].iteration == first + 6  # the second visit, cut short at 7, is done again whole
     assert resumed[0].tile == (2, seen[-1].tile[1])
     assert resumed[-1].iteration == seen[-1].iteration
+
+
+def test_tiles_after_the_held_sizes_run_vgg_only_to_the_hold_depth(images, monkeypatch):
+    # Issue 29: the sizes below fixed what the deep layers see, so a tile visit there stops at --hold-depth, as a
+    # held whole size does; where nothing held the picture (hold 0), the tiles keep every layer.
+    inside: list[bool] = []
+    deepest: list[int] = []
+    forward, refine = VGG19Features.forward, painter_module.refine_in_tiles
+
+    def spy(self, image, layers=None):
+        if inside:
+            deepest.append(max(self.names.index(n) for n in (self.layers if layers is None else layers)))
+        return forward(self, image, layers)
+
+    def tiles(*args, **kwargs):
+        inside.append(True)
+        try:
+            return refine(*args, **kwargs)
+        finally:
+            inside.pop()
+
+    monkeypatch.setattr(VGG19Features, "forward", spy)
+    monkeypatch.setattr(painter_module, "refine_in_tiles", tiles)
+    for hold, layer in ((StyleConfig().hold, "conv3_2"), (0.0, "conv5_1")):
+        deepest.clear()
+        result, config, _ = _run(images, start_iterations=3, iterations=4, hold=hold)
+        assert schedule(config, *result.size)[-1].tile
+        assert deepest and max(deepest) == LAYER_NAMES.index(layer), f"hold {hold}"

@@ -62,7 +62,7 @@ def core_features(
     a piece the generator holds nothing else: a piece's unused layers are hundreds of MB at a 1024 px tile."""
     _, _, h, w = image.shape
     if not tile or max(h, w) <= tile:
-        features = model(image)
+        features = model(image, layers)
         yield {name: features[name] for name in layers or features}, (0, h, 0, w)
         return
     step = max(tile - 2 * HALO, tile // 2) // 16 * 16  # multiples of 16: every cut falls on every layer's grid
@@ -70,7 +70,7 @@ def core_features(
         for left in range(0, w, step):
             bottom, right = min(h, top + step), min(w, left + step)
             y0, x0 = max(0, top - HALO), max(0, left - HALO)
-            features = model(image[..., y0 : min(h, bottom + HALO), x0 : min(w, right + HALO)])
+            features = model(image[..., y0 : min(h, bottom + HALO), x0 : min(w, right + HALO)], layers)
             cores = {}
             for name in layers or features:
                 d = stride(name)
@@ -217,7 +217,7 @@ class TileObjective:
         self.guides, self.targets, self.areas = guides, targets, areas
         # Float32 targets, as an untiled run's: bfloat16 ones leave visible seams (tests/test_highres.py).
         with torch.no_grad():
-            features = model(content)
+            features = model(content, config.content_layers)
             self.content = {name: features[name].float() for name in config.content_layers}
         del features
         self.layer_weights = dict(zip(config.style_layers, config.normalised_style_layer_weights()))
@@ -233,7 +233,7 @@ class TileObjective:
     def __call__(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
         config, whole = self.config, self.whole
         with torch.autocast(image.device.type, dtype=torch.bfloat16, enabled=config.precision == "bfloat16"):
-            features = self.model(image)
+            features = self.model(image, config.style_layers + config.content_layers)
         # Float32 sums; the Gram products widen the style layers a slice at a time (losses._Gram).
         own = {name: (features[name].float() - p).pow(2).sum() for name, p in self.content.items()}
         for r, guide in enumerate(self.guides):
@@ -255,8 +255,8 @@ class TileObjective:
             content_term = content_term / len(self.content)
         style_term = zero
         for r, targets in enumerate(self.targets):
-            for name, target in targets.items():
-                key = (r, name)
+            for name in config.style_layers:
+                target, key = targets[name], (r, name)
                 if whole.masses[key] > 0:
                     gram = (whole.grams[key] - start[key] + own[key]) / whole.masses[key]
                     if key in self.gaussians:

@@ -40,7 +40,7 @@ from .losses import StyleTarget
 from .masks import parse_colors, region_guides
 from .memory_budget import available_bytes, estimate_peak_bytes, largest_size_within, largest_tile_within
 from .motifs import MOTIF_EDGE, MOTIF_LAYER, guide_of, motif_map_of
-from .objective import Hold, Temporal, make_objective, style_targets
+from .objective import Hold, Temporal, layers_in_use, make_objective, style_targets
 from .precision import choose_layout, choose_precision
 from .schedule import Stage, schedule
 from .tiles import Box, blend, feather
@@ -235,8 +235,8 @@ class Painter:
             targets = self._size_targets(content, stage)
             render = targets.render
             image = self._start(image, stage, targets.content, start_image)
-            if formed is None and stage is not first and not stage.tile:
-                # Resumed past the first size: the start is what formed.
+            if formed is None and stage is not first:
+                # Resumed past the first size: the start is what formed (held to, or tiles run shallow by).
                 formed = F.interpolate(image, size=(first.height, first.width), mode="area")
             image = self._refine(image, stage, skip, targets, progress, formed, temporal)
             if stage is first:
@@ -344,7 +344,7 @@ class Painter:
         picture, held to the picture as it `formed` (from `config.hold_from` times the first size) and kept
         close to the previous frame (`temporal`, at the size of that frame)."""
         if stage.tile:
-            return refine_in_tiles(image, stage, skip, self.model, targets, self.config, progress)
+            return refine_in_tiles(image, stage, skip, self.model, targets, self._tiled(formed, stage), progress)
         w, h = stage.width, stage.height
         frame_term = temporal if temporal is not None and temporal.previous.shape[-2:] == (h, w) else None
         hold = self._hold(formed, stage)
@@ -352,6 +352,20 @@ class Painter:
             self.model, targets.content, targets.grams, self.config, targets.guides, frame_term, hold
         )
         return self._run_whole(image, objective, stage, skip, targets.render, progress)
+
+    def _tiled(self, formed: torch.Tensor | None, stage: Stage) -> StyleConfig:
+        """The settings of `stage`'s tile visits: where a whole size would be held (`_hold`), only the layers to
+        `config.hold_depth`, as there. Tiles carry no hold term, but they come after the held sizes, which fixed
+        what the deeper layers see; at 4096 px a visit then costs about 0.6 of a full one (docs/speed.md)."""
+        config = self.config
+        if self._hold(formed, stage) is None:
+            return config
+        content, style = layers_in_use(config, held=True)
+        if (content, style) == (config.content_layers, config.style_layers):
+            return config
+        weights = dict(zip(config.style_layers, config.normalised_style_layer_weights()))
+        kept = tuple(weights[n] for n in style)  # renormalised by the config, as make_objective does
+        return replace(config, content_layers=content, style_layers=style, style_layer_weights=kept)
 
     def _hold(self, formed: torch.Tensor | None, stage: Stage) -> Hold | None:
         """The hold on `stage`, at sizes of at least `config.hold_from` times the first (`formed` is at the
