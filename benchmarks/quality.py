@@ -232,6 +232,7 @@ NEUTRAL: dict[str, tuple[object, tuple[str, ...]]] = {
     "coarse_style": (0.0, ("coarse_style", "coarse_from")),
     "motif_rarity": (0.0, ("motif_rarity",)),
     "hold": (0.0, ("hold", "hold_from")),
+    "still": (0.0, ("still",)),
 }
 
 

@@ -179,8 +179,8 @@ class StyleConfig:
     # every score within 2 % of the full depth's (benchmarks/quality_reading.md, benchmarks/RESULTS.md; issue 29).
     hold_depth: str | None = _option(
         "conv3_2",
-        "where --hold applies, VGG runs only to this layer: content and style layers deeper than it are left out "
-        "there [conv3_2; none = every layer]",
+        "where --hold applies (and in the tiles of the sizes after), VGG runs only to this layer: content and style "
+        "layers deeper than it are left out there [conv3_2; none = every layer]",
         "layers and weights",
         metavar="LAYER",
         expert=True,
