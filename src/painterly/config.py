@@ -257,8 +257,8 @@ class StyleConfig:
         "optimisation",
         parse="int",
     )
-    # Off by default (issue 29): after the default's iterations the picture still moves by about 0.1-1 level a
-    # pixel per iteration, so a threshold that saves time also costs style (benchmarks/QUALITY.md, "Stopping").
+    # Off by default (issue 29): when the default's iterations end the picture is still moving, so a threshold
+    # that saves time also costs texture (docs/speed.md, "Stopping when the picture stops moving").
     still: float = _option(
         0.0,
         "stop each size, tile visit or video frame early once the picture stops moving: the mean change of a pixel "
