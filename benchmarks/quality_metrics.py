@@ -350,6 +350,20 @@ def style_gain(photo: Image.Image, result: Image.Image, painting: Image.Image) -
     return gain(to_photo, float(np.linalg.norm(style_embedding(result) - target)))
 
 
+def strip_gains(
+    photo: Image.Image, result: Image.Image, painting: Image.Image, box: tuple[int, int, int, int]
+) -> tuple[float, float]:
+    """(patch gain, style gain) of the part `box` (left, top, right, bottom) of `result`, from the same part of
+    `photo`: how a strip of a frame was painted (what entered a video frame, against strips of the rest). The
+    patches are compared at the strip's own size with the painting at the result's; the embedding sees the strip
+    reflected out to its square (style_embedding), at its own scale rather than stretched."""
+    seen = painting.resize(fitted_size(painting.size, max(result.size)), Image.Resampling.LANCZOS)
+    before, after = photo.crop(box), result.crop(box)
+    longest = max(before.size)
+    patch = gain(patch_swd(before, seen, longest, 2), patch_swd(after, seen, longest, 2))
+    return patch, style_gain(before, after, painting)
+
+
 class Gains:
     """patch_gain and style_gain of many results against one photo and painting (compare.py scores every snapshot,
     quality.py every configuration and size of a pair): the painting's patches and style vector, and the photo's

@@ -19,7 +19,7 @@ pytest.importorskip("cv2")
 
 from painterly import Painter, StyleConfig  # noqa: E402
 from painterly.apps import cli  # noqa: E402
-from painterly.engine.temporal import occlusion_mask, optical_flow, paint_frames, warp  # noqa: E402
+from painterly.engine.temporal import carried, occlusion_mask, optical_flow, paint_frames, warp  # noqa: E402
 from painterly.media.video import frame_path, probe, read_frames  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -264,6 +264,28 @@ def test_motion_boundary_is_not_trusted():
     assert (c[:, 3:12] == 1).all() and (c[:, 18:] == 1).all()
 
 
+def test_what_the_previous_frame_hid_is_carried_from_an_earlier_one(images):
+    # Ruder et al.'s long-term frames: a square steps right and back over the photo. Where it stood in the previous
+    # frame, that frame cannot vouch for the background; the frame before it saw it there, still.
+    photo = Image.open(images / "tubingen.jpg").convert("RGB").resize((128, 96))
+
+    def with_square(left: int) -> Image.Image:
+        frame = photo.copy()
+        frame.paste((20, 20, 90), (left, 36, left + 16, 52))
+        return frame
+
+    before, previous, now = with_square(40), with_square(56), with_square(40)
+    earlier_paint, previous_paint = Image.new("RGB", photo.size, (50, 50, 50)), Image.new("RGB", photo.size, (200,) * 3)
+    hidden = (slice(39, 49), slice(59, 69))  # under the square in the previous frame, open now and before it
+    _, short = carried(now, [(previous, previous_paint)])
+    assert short[hidden].mean() < 0.1
+    warped, mask = carried(now, [(before, earlier_paint), (previous, previous_paint)])
+    assert mask[hidden].mean() > 0.9
+    assert (np.abs(warped[hidden] - 50 / 255) < 0.02).mean() > 0.9  # from the frame that saw it
+    assert np.abs(warped[short == 1] - 200 / 255).max() < 1e-3  # wherever the previous frame vouches, from it
+    assert set(np.unique(mask)) <= {0.0, 1.0}  # each pixel held to one frame at most
+
+
 def test_flow_and_warp_follow_a_shift(images):
     photo = np.asarray(Image.open(images / "tubingen.jpg").convert("RGB").resize((96, 72)), np.float32) / 255
     moved = np.roll(photo, (2, 4), axis=(0, 1))  # B = A moved 4 px right, 2 px down
@@ -304,26 +326,6 @@ PANNED = 7  # frames: the last one shows 36 px (three houses) that the first did
 SIMILAR = 0.15  # the entering band's independent style scores within this share of the rest's
 
 
-def _strip_gains(photo: Image.Image, result: Image.Image, painting: Image.Image, box: tuple) -> tuple[float, float]:
-    """(patch gain, style gain) of the part `box` of `result`: how far it moved from the photo's towards the
-    painting's texture (no network) and style embedding (Magenta's, not VGG). A strip is mirrored side by side into
-    a square first, so the embedding sees it at its own scale, not stretched."""
-
-    def square(image: Image.Image) -> Image.Image:
-        strip = image.crop(box)
-        w, h = strip.size
-        out, flipped = Image.new("RGB", (h, h)), strip.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-        for i, x in enumerate(range(0, h, w)):
-            out.paste(flipped if i % 2 else strip, (x, 0))
-        return out
-
-    seen = painting.resize(qm.fitted_size(painting.size, max(result.size)), Image.Resampling.LANCZOS)
-    before, after = photo.crop(box), result.crop(box)
-    longest = max(before.size)
-    patch = qm.gain(qm.patch_swd(before, seen, longest, 2), qm.patch_swd(after, seen, longest, 2))
-    return patch, qm.style_gain(square(photo), square(result), painting)
-
-
 def test_what_enters_a_panning_frame_is_painted_like_the_rest(images):
     # Issue 29: a later frame starts from the previous painted frame, warped; what the pan brings into view started
     # as the photo, its few iterations could not paint it, and the temporal term then kept it so in every later
@@ -337,10 +339,10 @@ def test_what_enters_a_panning_frame_is_painted_like_the_rest(images):
     painter = Painter(painting, StyleConfig(size=width, precision="float32"))
     last = list(paint_frames(painter, frames))[-1]
     band = PAN * (PANNED - 1)
-    entered = _strip_gains(frames[-1], last, painting, (width - band, 0, width, height))
-    rest = [
-        _strip_gains(frames[-1], last, painting, (x, 0, x + band, height)) for x in range(width - 2 * band, -1, -band)
-    ]
+    entered = qm.strip_gains(frames[-1], last, painting, (width - band, 0, width, height))
+    # Strips of the band's shape at every PAN px across the rest: three fixed ones sample its texture too coarsely.
+    offsets = range(0, width - 2 * band + 1, PAN)
+    rest = [qm.strip_gains(frames[-1], last, painting, (x, 0, x + band, height)) for x in offsets]
     for name, score, others in zip(("patch gain", "style gain"), entered, zip(*rest)):
         typical = float(np.mean(others))
         assert typical > 0.2, f"the frame itself is barely painted ({name} {typical:.2f})"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -27,6 +28,7 @@ from ..engine.temporal import (
     DEFAULT_FRAME_ITERATIONS,
     DEFAULT_FRESH_ITERATIONS,
     DEFAULT_TEMPORAL_WEIGHT,
+    LONG_TERM,
     paint_timed_frames,
 )
 from ..errors import PainterlyError
@@ -312,11 +314,11 @@ def _open_progress(
 
 def _replay_finished(
     frames: Iterator, work: Path, done: int, size: tuple[int, int], writer: VideoWriter
-) -> tuple[Image.Image, Image.Image] | None:
-    """Frames finished before (a resumed run) go into the video again; the last one, with its photo, continues
-    the temporal chain. None on a new run."""
-    previous = None
-    while previous is None and done:
+) -> list[tuple[Image.Image, Image.Image]]:
+    """Frames finished before (a resumed run) go into the video again; the last few, with their photos (oldest
+    first), continue the temporal chain (engine.temporal.LONG_TERM). Empty on a new run."""
+    previous: deque[tuple[Image.Image, Image.Image]] = deque(maxlen=max(LONG_TERM))
+    for _ in range(done):
         frame = next(frames, None)
         if frame is None:
             raise PainterlyError(f"'{work}' holds more finished frames than the input has: not this run's")
@@ -325,9 +327,8 @@ def _replay_finished(
         if stylised.size != size:
             raise PainterlyError(f"'{frame_path(work, frame.index)}' is not {size[0]}x{size[1]}: not this run's")
         writer.write(stylised, frame.pts)
-        if frame.index + 1 == done:
-            previous = (image, stylised)
-    return previous
+        previous.append((image, stylised))
+    return list(previous)
 
 
 def _paint_frames(
@@ -335,7 +336,7 @@ def _paint_frames(
     painter: Painter,
     frames: Iterator,
     size: tuple[int, int],
-    previous: tuple[Image.Image, Image.Image] | None,
+    previous: list[tuple[Image.Image, Image.Image]],
     work: Path,
     writer: VideoWriter,
     progress: CountProgress | None,

@@ -101,7 +101,7 @@ def style_statistics(
     masses = dict.fromkeys(layers, 0.0)
     with torch.no_grad():
         _, _, h, w = style.shape
-        pieces = core_features(model, style, tile) if features is None else [(features, (0, h, 0, w))]
+        pieces = core_features(model, style, tile, layers) if features is None else [(features, (0, h, 0, w))]
         for measured, box in pieces:
             (piece,) = guides_in(guide, box)
             for name in layers:

@@ -4,7 +4,7 @@ and, for video, temporal terms of docs/losses.md, as a function of the pixels fo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
@@ -103,6 +103,18 @@ def layers_in_use(config: StyleConfig, held: bool) -> tuple[tuple[str, ...], tup
     return content, style
 
 
+def held_config(config: StyleConfig, held: bool) -> StyleConfig:
+    """The settings an objective runs by: `config`, or where `held`, with only the layers `layers_in_use` keeps
+    and their style weights kept in proportion (the config renormalises them: the style term weighs the same
+    with fewer layers). The one place a held size, a tile after the held sizes and a shallow video box are cut."""
+    content, style = layers_in_use(config, held)
+    if (content, style) == (config.content_layers, config.style_layers):
+        return config
+    weights = dict(zip(config.style_layers, config.normalised_style_layer_weights()))
+    kept = tuple(weights[n] for n in style)
+    return replace(config, content_layers=content, style_layers=style, style_layer_weights=kept)
+
+
 def make_objective(
     model: VGG19Features,
     content: torch.Tensor,
@@ -124,11 +136,12 @@ def make_objective(
     (a temporal term only where it says so: `Temporal.shallow`).
     """
     held = hold is not None or (temporal is not None and temporal.shallow)  # by the picture formed, or the frame
-    content_layers, style_layers = layers_in_use(config, held)
+    seeds = {name: direction_seed(config, content.shape, name) for name in config.style_layers}
+    config = held_config(config, held)
+    content_layers, style_layers = config.content_layers, config.style_layers
     with torch.no_grad():
         content_targets = model(content, content_layers)
     targets, areas = style_targets(grams, guides, config)
-    seeds = {name: direction_seed(config, content.shape, name) for name in style_layers}
     regions = [
         (
             None if guides is None else guides[r][None],
@@ -138,9 +151,7 @@ def make_objective(
         for r, (area, target) in enumerate(zip(areas, targets))
         if area > 0
     ]
-    weights = dict(zip(config.style_layers, config.normalised_style_layer_weights()))
-    kept = sum(weights[n] for n in style_layers)  # the style term weighs the same with fewer layers
-    layer_weights = {n: weights[n] / kept for n in style_layers}
+    layer_weights = dict(zip(style_layers, config.normalised_style_layer_weights()))
     network_layers = content_layers + style_layers
 
     low_precision = config.precision == "bfloat16"

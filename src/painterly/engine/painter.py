@@ -40,7 +40,7 @@ from .losses import StyleTarget
 from .masks import parse_colors, region_guides
 from .memory_budget import available_bytes, estimate_peak_bytes, largest_size_within, largest_tile_within
 from .motifs import MOTIF_EDGE, MOTIF_LAYER, guide_of, motif_map_of
-from .objective import Hold, Temporal, layers_in_use, make_objective, style_targets
+from .objective import Hold, Temporal, held_config, make_objective, style_targets
 from .precision import choose_layout, choose_precision
 from .schedule import Stage, schedule
 from .tiles import Box, blend, feather
@@ -118,21 +118,28 @@ class Painter:
         elif config.init not in ("content", "noise"):
             self.init_image = load_image(config.init)
         self.model = model if model is not None else load_model(config, self.device)
-        self._grams: dict[int, list[dict[str, StyleTarget]]] = {}  # style edge -> each style's targets
+        # (style edge, layers) -> each style's targets at those layers
+        self._grams: dict[tuple[int, tuple[str, ...]], list[dict[str, StyleTarget]]] = {}
         self._palette: tuple[torch.Tensor, torch.Tensor] | None = None
         self._motifs: list[torch.Tensor | None] | None = None  # each painting's motif map, found once
         # Each painting's features at MOTIF_EDGE, measured for its motif map: its style targets at that edge
         # (the first size's, by default) are taken from them rather than from a second pass. Used once, then freed.
         self._seen: list[dict[str, torch.Tensor]] | None = None
 
-    def style_grams(self, edge: int) -> list[dict[str, StyleTarget]]:
-        """Each painting's style targets with its longest edge at `edge` px, measured once per edge: its Gram
-        matrices, or with another `config.style_loss` its moments or samples (highres.style_statistics)."""
-        if edge not in self._grams:
-            tensors = [to_tensor(resize_longest(s, edge)).to(self.device) for s in self.styles]
-            self._grams[edge] = [self._grams_of(t, i, self._measured(edge, i)) for i, t in enumerate(tensors)]
-            self._seen = None
-        return self._grams[edge]
+    def style_grams(self, edge: int, layers: tuple[str, ...] | None = None) -> list[dict[str, StyleTarget]]:
+        """Each painting's style targets with its longest edge at `edge` px, at `layers` (default: every style
+        layer), measured once per edge: its Gram matrices, or with another `config.style_loss` its moments or
+        samples (highres.style_statistics). A size that runs VGG only part way (objective.held_config) asks for
+        its own layers: at 4096 px the deep ones would cost a pass through the whole painting for nothing."""
+        layers = layers or self.config.style_layers
+        for (measured_at, have), grams in self._grams.items():
+            if measured_at == edge and set(layers) <= set(have):
+                return grams if have == layers else [{n: g[n] for n in layers} for g in grams]
+        tensors = [to_tensor(resize_longest(s, edge)).to(self.device) for s in self.styles]
+        grams = [self._grams_of(t, i, self._measured(edge, i), layers) for i, t in enumerate(tensors)]
+        self._grams[edge, layers] = grams
+        self._seen = None
+        return grams
 
     def _measured(self, edge: int, index: int) -> dict[str, torch.Tensor] | None:
         """Painting `index`'s features at `edge` px when its motif map measured them so, in one piece as its
@@ -143,18 +150,21 @@ class Painter:
             return None
         return self._seen[index]
 
-    def target_grams(self, edge: int, photo: torch.Tensor) -> list[dict[str, StyleTarget]]:
-        """The style targets of each painting at `edge` px: the paintings' own (measured once per edge), or with
-        preserved colours the paintings recoloured to `photo` first, whose targets are this photo's."""
+    def target_grams(
+        self, edge: int, photo: torch.Tensor, layers: tuple[str, ...] | None = None
+    ) -> list[dict[str, StyleTarget]]:
+        """The style targets of each painting at `edge` px and `layers` (default: all): the paintings' own
+        (measured once per edge), or with preserved colours the paintings recoloured to `photo` first, whose
+        targets are this photo's."""
         config = self.config
         if config.preserve_colors == "none":
-            return self.style_grams(edge)
+            return self.style_grams(edge, layers)
         tensors = [to_tensor(resize_longest(s, edge)).to(self.device) for s in self.styles]
         if config.preserve_colors == "histogram":
             tensors = [match_histogram(s, photo) for s in tensors]
         else:
             tensors = [match_luminance(s, photo) for s in tensors]
-        return [self._grams_of(t, i) for i, t in enumerate(tensors)]
+        return [self._grams_of(t, i, None, layers) for i, t in enumerate(tensors)]
 
     def motif_maps(self) -> list[torch.Tensor | None]:
         """Each painting's motif map (engine.motifs), None where every position counts (`motif_rarity` 0).
@@ -177,13 +187,17 @@ class Painter:
         return None if motifs is None else guide_of(motifs, *painting.shape[-2:]).to(painting.device)
 
     def _grams_of(
-        self, painting: torch.Tensor, index: int, features: dict[str, torch.Tensor] | None = None
+        self,
+        painting: torch.Tensor,
+        index: int,
+        features: dict[str, torch.Tensor] | None = None,
+        layers: tuple[str, ...] | None = None,
     ) -> dict[str, StyleTarget]:
-        """Painting `index`'s style targets, its motifs weighted down (`config.motif_rarity`, engine.motifs);
-        `features`: the painting's own, when already measured."""
+        """Painting `index`'s style targets at `layers` (default: all), its motifs weighted down
+        (`config.motif_rarity`, engine.motifs); `features`: the painting's own, when already measured."""
         config = self.config
         guide = self._guide(index, painting)
-        layers, loss, tile = config.style_layers, config.style_loss, config.tile_size
+        layers, loss, tile = layers or config.style_layers, config.style_loss, config.tile_size
         return style_statistics(self.model, painting, layers, loss, tile, guide, features)
 
     def _colours_of(self, painting: torch.Tensor, index: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -232,13 +246,15 @@ class Painter:
             if skip == stage.steps:
                 progress.skip(stage.steps, stage.work)
                 continue
-            targets = self._size_targets(content, stage)
+            held = self._held(stage, first)
+            targets = self._size_targets(content, stage, held_config(self.config, held).style_layers)
             render = targets.render
             image = self._start(image, stage, targets.content, start_image)
             if formed is None and stage is not first:
                 # Resumed past the first size: the start is what formed (held to, or tiles run shallow by).
                 formed = F.interpolate(image, size=(first.height, first.width), mode="area")
-            image = self._refine(image, stage, skip, targets, progress, formed, temporal)
+            hold = Hold.of(formed, self.config.hold) if held and formed is not None else None
+            image = self._refine(image, stage, skip, targets, progress, hold, temporal)
             if stage is first:
                 formed = image.detach()
             if progress.stopped:
@@ -266,7 +282,8 @@ class Painter:
         content = to_tensor(photo.resize((width, height), Image.Resampling.LANCZOS)).to(self.device)
         content = content[..., top:bottom, left:right]
         target, _ = self._colour_mode(content)
-        grams = self.target_grams(painting_edge(self.config, width, height), target)
+        layers = held_config(self.config, temporal is not None and temporal.shallow).style_layers
+        grams = self.target_grams(painting_edge(self.config, width, height), target, layers)
         guides = None
         if self.mask:
             guides = region_guides(self.mask, self.colors, (width, height))[..., top:bottom, left:right]
@@ -294,13 +311,13 @@ class Painter:
             return schedule(self.config, width, height)
         return [Stage(width, height, iterations)]
 
-    def _size_targets(self, photo: Image.Image, stage: Stage) -> SizeTargets:
-        """The photo, the paintings' style targets and the mask's regions at `stage`'s size."""
+    def _size_targets(self, photo: Image.Image, stage: Stage, layers: tuple[str, ...]) -> SizeTargets:
+        """The photo, the paintings' style targets at `layers` and the mask's regions at `stage`'s size."""
         w, h = stage.width, stage.height
         content = to_tensor(photo.resize((w, h), Image.Resampling.LANCZOS)).to(self.device)
         style_edge = painting_edge(self.config, w, h)
         target, render = self._colour_mode(content)
-        grams = self.target_grams(style_edge, content)
+        grams = self.target_grams(style_edge, content, layers)
         guides = region_guides(self.mask, self.colors, (w, h)).to(self.device) if self.mask else None
         return SizeTargets(target, grams, guides, render)
 
@@ -337,43 +354,31 @@ class Painter:
         skip: int,
         targets: SizeTargets,
         progress: RunProgress,
-        formed: torch.Tensor | None,
+        hold: Hold | None,
         temporal: Temporal | None,
     ) -> torch.Tensor:
         """`stage`'s iterations, less the `skip` done before: in tiles above the tile size, else over the whole
-        picture, held to the picture as it `formed` (from `config.hold_from` times the first size) and kept
-        close to the previous frame (`temporal`, at the size of that frame)."""
+        picture, held to the picture as it formed (`hold`, from `config.hold_from` times the first size) and
+        kept close to the previous frame (`temporal`, at the size of that frame). Tiles carry no hold term, but
+        they come after the held sizes, which fixed what the deeper layers see: they run VGG only as deep as a
+        held size does (at 4096 px a visit then costs about 0.6 of a full one, docs/speed.md)."""
         if stage.tile:
-            return refine_in_tiles(image, stage, skip, self.model, targets, self._tiled(formed, stage), progress)
+            config = held_config(self.config, hold is not None)
+            return refine_in_tiles(image, stage, skip, self.model, targets, config, progress)
         w, h = stage.width, stage.height
         frame_term = temporal if temporal is not None and temporal.previous.shape[-2:] == (h, w) else None
-        hold = self._hold(formed, stage)
         objective = make_objective(
             self.model, targets.content, targets.grams, self.config, targets.guides, frame_term, hold
         )
         return self._run_whole(image, objective, stage, skip, targets.render, progress)
 
-    def _tiled(self, formed: torch.Tensor | None, stage: Stage) -> StyleConfig:
-        """The settings of `stage`'s tile visits: where a whole size would be held (`_hold`), only the layers to
-        `config.hold_depth`, as there. Tiles carry no hold term, but they come after the held sizes, which fixed
-        what the deeper layers see; at 4096 px a visit then costs about 0.6 of a full one (docs/speed.md)."""
-        config = self.config
-        if self._hold(formed, stage) is None:
-            return config
-        content, style = layers_in_use(config, held=True)
-        if (content, style) == (config.content_layers, config.style_layers):
-            return config
-        weights = dict(zip(config.style_layers, config.normalised_style_layer_weights()))
-        kept = tuple(weights[n] for n in style)  # renormalised by the config, as make_objective does
-        return replace(config, content_layers=content, style_layers=style, style_layer_weights=kept)
-
-    def _hold(self, formed: torch.Tensor | None, stage: Stage) -> Hold | None:
-        """The hold on `stage`, at sizes of at least `config.hold_from` times the first (`formed` is at the
-        first size); None without a formed picture or a hold weight."""
-        if formed is None or not self.config.hold:
-            return None
-        scale = max(stage.width, stage.height) / max(formed.shape[-2:])  # this size, in multiples of the first
-        return Hold.of(formed, self.config.hold) if scale >= self.config.hold_from else None
+    def _held(self, stage: Stage, first: Stage) -> bool:
+        """Whether `stage` is held to the picture that formed at the `first` size: from `config.hold_from` times
+        that size, with a hold weight."""
+        if stage is first or not self.config.hold:
+            return False
+        scale = max(stage.width, stage.height) / max(first.width, first.height)  # in multiples of the first
+        return scale >= self.config.hold_from
 
     def _run_whole(
         self,

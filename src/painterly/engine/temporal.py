@@ -4,15 +4,17 @@ Painted one by one, the frames of a video each settle into their own arrangement
 flickers. Here every frame after the first starts from the previous *stylised* frame, carried into the new frame by
 the optical flow between the two *input* frames, and is held there by Ruder et al.'s short-term term
 weight * mean(c * (x - warped_previous)^2) (painterly.engine.objective.Temporal), where c is 0 at pixels the flow
-cannot vouch for: disoccluded by motion, on motion boundaries, or come from outside the picture. Those pixels start
-from the new frame instead and are painted afresh.
+cannot vouch for: disoccluded by motion, on motion boundaries, or come from outside the picture. As in their
+long-term term, such a pixel is carried from (and held to) the latest of frames t-2 and t-4 that saw it (`carried`):
+what a shaking camera loses and finds again, or a passing object uncovers, keeps its strokes. Only pixels no such
+frame saw start from the new frame and are painted afresh.
 
 Differences from the paper: the flow is OpenCV's DIS (Kroeger et al. 2016: milliseconds a frame, no binaries to
 install) rather than DeepFlow; the term is a mean over pixels rather than a sum, so its weight does not depend on
 size; the first frame gets the usual coarse-to-fine schedule and later frames one short run at the output size,
 since they start close to done; the previous frame is warped bicubically; what comes into view is painted on its
-own first, in a small box (_paint_fresh), since a short run cannot paint it from the photo; the long-term term
-(frames t-2, t-4) is not used. Figures: benchmarks/VIDEO.md.
+own first, in a small box (_paint_fresh), since a short run cannot paint it from the photo; the long-term frames
+share the short-term term's weight, each pixel held to one frame. Figures: benchmarks/VIDEO.md.
 
 This module knows frames (PIL images or RGB arrays), not files or terminals: `paint_frames` takes frames and
 yields stylised frames, and `paint_timed_frames` pairs each with the decoded frame (and its timestamp) it came
@@ -22,7 +24,7 @@ from, so the video front-end and `painterly batch` share both.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -52,6 +54,10 @@ FRESH_MARGIN = 16
 FRESH_LEAST = 48
 FRESH_GROW = 3
 FRESH_LEAST_SHARE = 0.002
+
+# Ruder et al.'s long-term frames: a pixel the previous frame cannot vouch for is held to (and starts from) the
+# latest of these earlier frames that saw it, warped by the flow measured directly between the two input frames.
+LONG_TERM = (1, 2, 4)
 
 # Ruder et al.'s thresholds, in pixels (flow) and pixels^2.
 FB_RELATIVE, FB_ABSOLUTE = 0.01, 0.5  # forward-backward check: |w~ + w^|^2 > 0.01 (|w~|^2 + |w^|^2) + 0.5
@@ -145,7 +151,7 @@ def paint_frames(
     temporal_weight: float = DEFAULT_TEMPORAL_WEIGHT,
     frame_iterations: int = DEFAULT_FRAME_ITERATIONS,
     warm_start: bool | None = None,
-    previous: tuple[FrameLike, FrameLike] | None = None,
+    previous: Sequence[tuple[FrameLike, FrameLike]] = (),
     callback: FrameCallback | None = None,
     fresh_iterations: int = DEFAULT_FRESH_ITERATIONS,
 ) -> Iterator[Image.Image]:
@@ -159,9 +165,10 @@ def paint_frames(
     `warm_start` overrides whether later frames start from the warped previous one (default: weight > 0).
 
     Every frame uses the painter's config, hence the same seed. Frames are resized so their longest edge is
-    `painter.config.size` (pass them at that size to control the exact size). `previous` = (input frame, its
-    stylised frame) continues the chain of a stopped run; the stylised frame is fed back as the 8-bit image that
-    was yielded, so a resumed run paints exactly what an uninterrupted one does.
+    `painter.config.size` (pass them at that size to control the exact size). `previous`, the last (input frame,
+    its stylised frame) pairs, oldest first, continues the chain of a stopped run (the last max(LONG_TERM) are
+    used); the stylised frames are fed back as the 8-bit images that were yielded, so a resumed run paints exactly
+    what an uninterrupted one does.
 
     `callback(index, progress)` is called at every iteration, `index` counting from 0 over `frames`; returning
     True stops: the frame being painted is dropped (not yielded) and the generator ends.
@@ -176,7 +183,8 @@ def paint_frames(
     if warm:
         _cv2()  # a missing OpenCV is found before the first frame's minutes, not after
     size = painter.config.size
-    last_input, last_output = (None, None) if previous is None else (_image(previous[0]), _image(previous[1]))
+    history: deque[tuple[Image.Image, Image.Image]] = deque(maxlen=max(LONG_TERM))
+    history.extend((_image(a), _image(b)) for a, b in previous)
     for index, frame in enumerate(frames):
         photo = resize_longest(_image(frame), size)
         stopped = False
@@ -187,16 +195,16 @@ def paint_frames(
             return stopped
 
         hook = relay if callback is not None else None
-        if not warm or last_output is None:
+        if not warm or not history:
             result = painter.paint(photo, hook)
         else:
-            options = _continuation(photo, last_input, last_output, temporal_weight, painter, fresh_iterations)
+            options = _continuation(photo, history, temporal_weight, painter, fresh_iterations)
             result = painter.paint(photo, hook, iterations=frame_iterations, **options)
             result = result.resize(photo.size) if result.size != photo.size else result
         if stopped:
             return
         yield result
-        last_input, last_output = photo, result
+        history.append((photo, result))
     return
 
 
@@ -339,23 +347,42 @@ def _paint_fresh(
     return np.clip(out, 0, 1)
 
 
+def carried(photo: Image.Image, history: Sequence[tuple[Image.Image, Image.Image]]) -> tuple[np.ndarray, np.ndarray]:
+    """The painted frames of `history` ((input, stylised) pairs, oldest first) carried into `photo` by the flow,
+    and the mask of the pixels they vouch for: the previous frame where its flow can, and elsewhere the latest
+    earlier one of LONG_TERM in `history` that can (Ruder et al.'s long-term masks: each pixel is held to one
+    frame). Where none can, the previous frame's warp, which the mask then leaves out."""
+    warped = mask = None
+    for back in LONG_TERM:
+        if back > len(history):
+            break
+        last_input, last_output = (
+            f if f.size == photo.size else f.resize(photo.size, Image.Resampling.LANCZOS) for f in history[-back]
+        )
+        flow, trust = consistency(photo, last_input)
+        carried_here = np.clip(warp(_array(last_output), flow, sharp=True), 0, 1)
+        if warped is None or mask is None:
+            warped, mask = carried_here, trust
+            continue
+        take = trust * (1 - mask)  # seen there and by no later frame
+        warped = take[..., None] * carried_here + (1 - take[..., None]) * warped
+        mask = mask + take
+    assert warped is not None and mask is not None, "carried needs at least one earlier frame"
+    return warped, mask
+
+
 def _continuation(
     photo: Image.Image,
-    last_input: Image.Image,
-    last_output: Image.Image,
+    history: Sequence[tuple[Image.Image, Image.Image]],
     weight: float,
     painter,
     fresh_iterations: int,
 ) -> dict:
-    """The start image and temporal term of a frame that follows `last_input` (painted as `last_output`): the
-    warped previous frame where the flow vouches for it, and elsewhere the new frame, recoloured to the paintings'
-    palette as a still's start is, and painted (`_paint_fresh`) where a region of it is new."""
-    if last_input.size != photo.size:
-        last_input = last_input.resize(photo.size, Image.Resampling.LANCZOS)
-    if last_output.size != photo.size:
-        last_output = last_output.resize(photo.size, Image.Resampling.LANCZOS)
-    flow, mask = consistency(photo, last_input)
-    warped = np.clip(warp(_array(last_output), flow, sharp=True), 0, 1)
+    """The start image and temporal term of a frame that follows `history` ((input, stylised) pairs, oldest
+    first): the painted frames carried into this one where the flow vouches for them (`carried`), and elsewhere
+    the new frame, recoloured to the paintings' palette as a still's start is, and painted (`_paint_fresh`) where
+    a region of it is new."""
+    warped, mask = carried(photo, history)
     new = _array(photo)
     config = painter.config
     if config.init_palette == "painting" and config.preserve_colors == "none" and painter.mask is None:
