@@ -3,7 +3,7 @@
 
 Every finished frame is written at once, atomically, to a work folder (OUT.frames/ beside the output, or --work /
 --frames-out), with the run's settings in video.json there. Ctrl-C stops after saying so (exit 130); the same command
-with --resume reads the finished frames back, takes the last one as the previous stylised frame of the temporal
+with --resume reads the finished frames back, takes the last few as the earlier stylised frames of the temporal
 chain, and paints on from the next. The output video is assembled as frames finish and appears, by rename, only
 when the last one is done; the work folder is removed then unless it is --frames-out.
 """
