@@ -47,10 +47,10 @@ IMAGES = Path(os.environ.get("PAINTERLY_TEST_IMAGES", ROOT.parent / "shared" / "
 SNAPSHOT_EVERY = 10
 LAYOUTS = ("NCHW", "NHWC")
 PASTICHE_STEPS = 300
+FIRST_TRIES = 5  # times the first iteration is timed
 
 # (file name, label, extra painterly arguments): the default, the default in float32, and the default before
 # issue 29 (30 iterations at 512 px through all of VGG), against which its speed is measured.
-FIRST_TRIES = 5  # times the first iteration is timed
 PAINTERLY_RUNS = [
     ("default", "painterly default (precision auto)", []),
     ("float32", "painterly default, float32", ["--precision", "float32"]),
