@@ -63,3 +63,37 @@ def test_a_run_does_not_load_torchs_compiler():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def _run(iterations: int, keep_last: bool, lr: float = 0.5):
+    from painterly.engine import optimize
+
+    generator = torch.Generator().manual_seed(1)
+    target = torch.rand(1, 3, 8, 8, generator=generator)
+
+    def objective(image: torch.Tensor) -> dict[str, torch.Tensor]:
+        loss = (image - target).pow(2).sum() + image.pow(4).sum()
+        return {"total": loss}
+
+    start = torch.zeros(1, 3, 8, 8)
+    return optimize.run(
+        start, objective, optimizer="lbfgs", lr=lr, iterations=iterations, render=lambda x: x, keep_last=keep_last
+    )
+
+
+def test_keep_last_makes_with_n_passes_the_picture_n_plus_one_made():
+    # A video frame's short run (engine.temporal): its last step's image is kept, not dropped unmeasured, so three
+    # passes give what four gave when every step improved on the last.
+    four, four_losses = _run(4, keep_last=False)
+    three, three_losses = _run(3, keep_last=True)
+    torch.testing.assert_close(three, four, rtol=0, atol=0)
+    dropped, _ = _run(3, keep_last=False)
+    assert not torch.equal(dropped, three)  # without it, three passes stop a step short
+    assert three_losses["total"] > four_losses["total"]  # the losses are those of the last image measured
+
+
+def test_keep_last_keeps_the_best_when_the_last_step_did_not_improve():
+    # lr 3 overshoots: the measured losses rise, so the last (unmeasured) step is not trusted either
+    best, _ = _run(4, keep_last=False, lr=3.0)
+    kept, _ = _run(4, keep_last=True, lr=3.0)
+    torch.testing.assert_close(kept, best, rtol=0, atol=0)

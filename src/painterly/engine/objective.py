@@ -139,8 +139,14 @@ def make_objective(
     seeds = {name: direction_seed(config, content.shape, name) for name in config.style_layers}
     config = held_config(config, held)
     content_layers, style_layers = config.content_layers, config.style_layers
-    with torch.no_grad():
-        content_targets = model(content, content_layers)
+    low_precision = config.precision == "bfloat16"
+    # A still's content targets are measured once a size, in float32; a video frame's (`temporal`) at every frame
+    # and every box of it, so in the run's precision: about 0.2 s less a frame at 512x288 (benchmarks/VIDEO.md).
+    with (
+        torch.no_grad(),
+        torch.autocast(content.device.type, dtype=torch.bfloat16, enabled=low_precision and temporal is not None),
+    ):
+        content_targets = {name: f.float() for name, f in model(content, content_layers).items()}
     targets, areas = style_targets(grams, guides, config)
     regions = [
         (
@@ -153,8 +159,6 @@ def make_objective(
     ]
     layer_weights = dict(zip(style_layers, config.normalised_style_layer_weights()))
     network_layers = content_layers + style_layers
-
-    low_precision = config.precision == "bfloat16"
 
     def objective(image: torch.Tensor) -> dict[str, torch.Tensor]:
         with torch.autocast(image.device.type, dtype=torch.bfloat16, enabled=low_precision):

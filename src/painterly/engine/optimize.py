@@ -68,9 +68,17 @@ def run(
     callback: Callable[[Progress], bool | None] | None = None,
     still: float = 0.0,
     least: int = 0,
+    keep_last: bool = False,
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """Minimise objective(image) over the pixels for at most `iterations`, or until it is still (`still` > 0,
-    after at least `least`); returns the best image and its losses."""
+    after at least `least`); returns the best image and its losses.
+
+    Each iteration measures the image and then steps, so the last step's image is never measured: by default it
+    is dropped, and the best measured image returned. With `keep_last`, a run that went all its iterations without
+    a fault, its last measured image its best, returns the image its last step made instead (with the losses of the
+    one before it): n passes then make n steps, the same picture as n + 1 passes give when each step improves on
+    the last, as a short run that starts close to done
+    does (a video frame, engine.temporal)."""
     image = image.detach().clone().contiguous().requires_grad_(True)
 
     def make_optimizer(lr: float) -> LBFGS | torch.optim.Optimizer:
@@ -94,7 +102,9 @@ def run(
         current.update({name: value.detach() for name, value in losses.items()})
         return losses["total"]
 
+    finished = False
     for iteration in range(1, iterations + 1):
+        finished = iteration == iterations
         snapshot = image.detach().clone()  # the image the losses are measured at, before the step moves it
         opt.step(closure)
         losses = {name: float(value) for name, value in current.items()}
@@ -119,6 +129,7 @@ def run(
             opt = make_optimizer(lr)  # the old history describes the blown-up region: start afresh
             motion.clear()
             previous = None
+            finished = False
             continue
         if losses["total"] < best_losses["total"]:
             best_image, best_losses, best_iteration = snapshot, losses, iteration
@@ -133,12 +144,14 @@ def run(
                 (snapshot.shape[-1], snapshot.shape[-2]),
             )
             if callback(progress):
+                finished = False
                 break
         if still > 0:
             if previous is not None:
                 motion.append(float((snapshot - previous).abs().mean()))
             previous = snapshot
             if iteration >= least and len(motion) == STILL_WINDOW and sum(motion) / STILL_WINDOW * 255 < still:
+                finished = False
                 break
     if 0 < faults <= MAX_FAULTS and best_iteration <= 1:  # recovered each time, yet nothing better came of it
         warnings.warn(
@@ -147,4 +160,6 @@ def run(
             PainterlyWarning,
             stacklevel=2,
         )
+    if keep_last and finished and not faults and best_iteration == iterations and bool(torch.isfinite(image).all()):
+        return image.detach().clone(), best_losses
     return best_image, best_losses

@@ -254,7 +254,7 @@ class Painter:
                 # Resumed past the first size: the start is what formed (held to, or tiles run shallow by).
                 formed = F.interpolate(image, size=(first.height, first.width), mode="area")
             hold = Hold.of(formed, self.config.hold) if held and formed is not None else None
-            image = self._refine(image, stage, skip, targets, progress, hold, temporal)
+            image = self._refine(image, stage, skip, targets, progress, hold, temporal, iterations is not None)
             if stage is first:
                 formed = image.detach()
             if progress.stopped:
@@ -297,6 +297,7 @@ class Painter:
             lr=self.config.learning_rate,
             iterations=iterations,
             render=to_image,
+            keep_last=True,  # a short run from a start close to done: its last step counts (optimize.run)
             **stopping(self.config, iterations),
         )
         return image.detach()
@@ -356,6 +357,7 @@ class Painter:
         progress: RunProgress,
         hold: Hold | None,
         temporal: Temporal | None,
+        keep_last: bool = False,
     ) -> torch.Tensor:
         """`stage`'s iterations, less the `skip` done before: in tiles above the tile size, else over the whole
         picture, held to the picture as it formed (`hold`, from `config.hold_from` times the first size) and
@@ -370,7 +372,7 @@ class Painter:
         objective = make_objective(
             self.model, targets.content, targets.grams, self.config, targets.guides, frame_term, hold
         )
-        return self._run_whole(image, objective, stage, skip, targets.render, progress)
+        return self._run_whole(image, objective, stage, skip, targets.render, progress, keep_last)
 
     def _held(self, stage: Stage, first: Stage) -> bool:
         """Whether `stage` is held to the picture that formed at the `first` size: from `config.hold_from` times
@@ -388,8 +390,10 @@ class Painter:
         skip: int,
         render: Callable[[torch.Tensor], Image.Image],
         progress: RunProgress,
+        keep_last: bool = False,
     ) -> torch.Tensor:
-        """The optimiser over the whole picture for `stage`'s iterations less the `skip` done before."""
+        """The optimiser over the whole picture for `stage`'s iterations less the `skip` done before (`keep_last`:
+        optimize.run's, for a video frame's short run)."""
         w, h = stage.width, stage.height
         progress.begin((w, h), w * h)
         progress.skip(skip, skip * w * h)
@@ -401,6 +405,7 @@ class Painter:
             iterations=stage.steps - skip,
             render=render,
             callback=progress.listener,
+            keep_last=keep_last,
             **stopping(self.config, stage.steps - skip),
         )
         progress.advance(stage.steps - skip)
