@@ -5,9 +5,9 @@ flickers. Here every frame after the first starts from the previous *stylised* f
 the optical flow between the two *input* frames, and is held there by Ruder et al.'s short-term term
 weight * mean(c * (x - warped_previous)^2) (painterly.engine.objective.Temporal), where c is 0 at pixels the flow
 cannot vouch for: disoccluded by motion, on motion boundaries, or come from outside the picture. As in their
-long-term term, such a pixel is carried from (and held to) the latest of frames t-2 and t-4 that saw it (`carried`):
-what a shaking camera loses and finds again, or a passing object uncovers, keeps its strokes. Only pixels no such
-frame saw start from the new frame and are painted afresh.
+long-term term, such a pixel is carried from (and held to) the latest of frames t-2 ... t-16 (LONG_TERM) that saw
+it (`carried`): what a shaking camera loses and finds again, or a passing object uncovers, keeps its strokes. Only
+pixels no such frame saw start from the new frame and are painted afresh.
 
 Differences from the paper: the flow is OpenCV's DIS (Kroeger et al. 2016: milliseconds a frame, no binaries to
 install) rather than DeepFlow; the term is a mean over pixels rather than a sum, so its weight does not depend on
@@ -58,7 +58,11 @@ FRESH_LEAST_SHARE = 0.002
 
 # Ruder et al.'s long-term frames: a pixel the previous frame cannot vouch for is held to (and starts from) the
 # latest of these earlier frames that saw it, warped by the flow measured directly between the two input frames.
-LONG_TERM = (1, 2, 4)
+# Reaching 16 frames back finds what a passing object hid for longer than t-4 did; the set is dense, since a pixel
+# is found only in a frame where it was not hidden. Each frame back costs two flows (milliseconds) and saves boxes of
+# _paint_fresh; the painted strip behind a passing van went from 44 % to about 21 % below the rest of the frame
+# (benchmarks/VIDEO.md). What the history holds: 16 pairs of frames.
+LONG_TERM = (1, 2, 3, 4, 6, 8, 12, 16)
 
 # Ruder et al.'s thresholds, in pixels (flow) and pixels^2.
 FB_RELATIVE, FB_ABSOLUTE = 0.01, 0.5  # forward-backward check: |w~ + w^|^2 > 0.01 (|w~|^2 + |w^|^2) + 0.5
@@ -368,6 +372,8 @@ def carried(photo: Image.Image, history: Sequence[tuple[Image.Image, Image.Image
         take = trust * (1 - mask)  # seen there and by no later frame
         warped = take[..., None] * carried_here + (1 - take[..., None]) * warped
         mask = mask + take
+        if mask.min() >= 1:  # every pixel vouched for: frames further back have nothing to add
+            break
     assert warped is not None and mask is not None, "carried needs at least one earlier frame"
     return warped, mask
 
