@@ -41,7 +41,7 @@ from .optimize import Progress
 # the style score within 2 % (video_sweep.py); heavier weights gain little and cost style. With what comes into view
 # painted on its own (15 iterations formed, 7 refined) and the previous frame warped bicubically (a bilinear warp
 # softens the strokes a little more at every frame), 3 iterations a frame keep the warping error and the style
-# scores of the 30 they replaced at 0.15-0.20 of the time (video_compare.py). Each of these short runs keeps its last
+# scores of the 30 they replaced at 0.13-0.20 of the time (video_compare.py). Each of these short runs keeps its last
 # step (optimize.run's keep_last): 3 passes make the picture 4 made, whose 4th pass only measured the 3rd step.
 DEFAULT_TEMPORAL_WEIGHT = 100.0
 DEFAULT_FRAME_ITERATIONS = 3
