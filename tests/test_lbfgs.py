@@ -7,6 +7,7 @@ import sys
 
 import torch
 
+from painterly.engine import optimize
 from painterly.engine.lbfgs import LBFGS
 
 
@@ -66,8 +67,6 @@ def test_a_run_does_not_load_torchs_compiler():
 
 
 def _run(iterations: int, keep_last: bool, lr: float = 0.5):
-    from painterly.engine import optimize
-
     generator = torch.Generator().manual_seed(1)
     target = torch.rand(1, 3, 8, 8, generator=generator)
 

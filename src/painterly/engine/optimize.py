@@ -77,8 +77,7 @@ def run(
     is dropped, and the best measured image returned. With `keep_last`, a run that went all its iterations without
     a fault, its last measured image its best, returns the image its last step made instead (with the losses of the
     one before it): n passes then make n steps, the same picture as n + 1 passes give when each step improves on
-    the last, as a short run that starts close to done
-    does (a video frame, engine.temporal)."""
+    the last, as a short run that starts close to done does (a video frame, engine.temporal)."""
     image = image.detach().clone().contiguous().requires_grad_(True)
 
     def make_optimizer(lr: float) -> LBFGS | torch.optim.Optimizer:
@@ -102,9 +101,8 @@ def run(
         current.update({name: value.detach() for name, value in losses.items()})
         return losses["total"]
 
-    finished = False
+    finished = False  # went all its iterations: no callback or stillness stopped it
     for iteration in range(1, iterations + 1):
-        finished = iteration == iterations
         snapshot = image.detach().clone()  # the image the losses are measured at, before the step moves it
         opt.step(closure)
         losses = {name: float(value) for name, value in current.items()}
@@ -129,7 +127,6 @@ def run(
             opt = make_optimizer(lr)  # the old history describes the blown-up region: start afresh
             motion.clear()
             previous = None
-            finished = False
             continue
         if losses["total"] < best_losses["total"]:
             best_image, best_losses, best_iteration = snapshot, losses, iteration
@@ -144,15 +141,15 @@ def run(
                 (snapshot.shape[-1], snapshot.shape[-2]),
             )
             if callback(progress):
-                finished = False
                 break
         if still > 0:
             if previous is not None:
                 motion.append(float((snapshot - previous).abs().mean()))
             previous = snapshot
             if iteration >= least and len(motion) == STILL_WINDOW and sum(motion) / STILL_WINDOW * 255 < still:
-                finished = False
                 break
+    else:
+        finished = True
     if 0 < faults <= MAX_FAULTS and best_iteration <= 1:  # recovered each time, yet nothing better came of it
         warnings.warn(
             f"the loss became NaN or infinite {faults} time(s) and no later step improved on the first image: the "

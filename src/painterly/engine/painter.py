@@ -254,7 +254,9 @@ class Painter:
                 # Resumed past the first size: the start is what formed (held to, or tiles run shallow by).
                 formed = F.interpolate(image, size=(first.height, first.width), mode="area")
             hold = Hold.of(formed, self.config.hold) if held and formed is not None else None
-            image = self._refine(image, stage, skip, targets, progress, hold, temporal, iterations is not None)
+            image = self._refine(
+                image, stage, skip, targets, progress, hold, temporal, keep_last=iterations is not None
+            )
             if stage is first:
                 formed = image.detach()
             if progress.stopped:
