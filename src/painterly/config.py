@@ -74,6 +74,17 @@ class StyleConfig:
     style_scale: float = _option(
         1.0, "style image is resized to SIZE x this; larger gives larger brush strokes", "image", parse="float"
     )
+    # A portrait's face is pasted whole where the photo is flat: at the first size conv5_1 sees the whole face in
+    # the painting, and its Gram matrix asks for it. Measured on the painting this many times larger, conv5_1 sees
+    # its parts. Off by default: on paintings of texture it costs some style (benchmarks/QUALITY.md, issue 28).
+    object_scale: float = _option(
+        1.0,
+        "measure the deepest style layer (conv5_1) on the painting this many times larger, so a large object in "
+        "it (a portrait's face, a moon) is matched in parts, not pasted whole where the photo has none; try 3, at "
+        "some cost in style; 1 = off",
+        "image",
+        parse="float",
+    )
     # Positions of a painting whose rarity (engine.motifs) exceeds this are weighted down in its Gram matrices and
     # palette, so what it has once (a moon, a figure) is not pasted where the photo has none. 0 = the paper's.
     motif_rarity: float = _option(
@@ -365,6 +376,9 @@ class StyleConfig:
                 raise PainterlyError("style blend weights must not all be zero")
         _integer("seed", self.seed, 0, 2**63 - 1)
         _number("style_scale", self.style_scale, positive=True)
+        _number("object_scale", self.object_scale, positive=True)
+        if self.object_scale < 1:
+            raise PainterlyError(f"object_scale must be at least 1 (1 = off), got {self.object_scale!r}")
         for name in ("content_weight", "tv_weight"):
             _number(name, getattr(self, name))
         if self.style_weight is not None:

@@ -49,6 +49,12 @@ from .weights import load_weights
 
 Callback = Callable[[optimize.Progress], "bool | None"]
 PALETTE_EDGE = 256  # px: a painting's colour statistics need no more
+# config.object_scale: the layers measured on the larger painting. conv5_1 alone: with conv4_1 too the face went as
+# well, but paintings of texture lost more of their style (benchmarks/QUALITY.md, issue 28).
+OBJECT_LAYERS = ("conv5_1",)
+# The largest edge the larger painting is measured at: from there a face a third of the painting is already wider
+# than conv5_1's field of view (about 200 px), and a one-size run at 4096 px would measure a 12288 px painting.
+OBJECT_EDGE = 1024
 
 __all__ = ["Painter", "Temporal", "load_model", "model_key", "stylize"]
 
@@ -135,8 +141,9 @@ class Painter:
         for (measured_at, have), grams in self._grams.items():
             if measured_at == edge and set(layers) <= set(have):
                 return grams if have == layers else [{n: g[n] for n in layers} for g in grams]
-        tensors = [to_tensor(resize_longest(s, edge)).to(self.device) for s in self.styles]
+        tensors = self._paintings_at(edge)
         grams = [self._grams_of(t, i, self._measured(edge, i), layers) for i, t in enumerate(tensors)]
+        grams = self._with_objects_in_parts(grams, edge, layers)
         self._grams[edge, layers] = grams
         self._seen = None
         return grams
@@ -156,15 +163,36 @@ class Painter:
         """The style targets of each painting at `edge` px and `layers` (default: all): the paintings' own
         (measured once per edge), or with preserved colours the paintings recoloured to `photo` first, whose
         targets are this photo's."""
-        config = self.config
-        if config.preserve_colors == "none":
+        if self.config.preserve_colors == "none":
             return self.style_grams(edge, layers)
+        grams = [self._grams_of(t, i, None, layers) for i, t in enumerate(self._paintings_at(edge, photo))]
+        return self._with_objects_in_parts(grams, edge, layers, photo)
+
+    def _paintings_at(self, edge: int, photo: torch.Tensor | None = None) -> list[torch.Tensor]:
+        """Each painting with its longest edge at `edge` px; with preserved colours and a `photo`, recoloured to
+        it (`config.preserve_colors`)."""
         tensors = [to_tensor(resize_longest(s, edge)).to(self.device) for s in self.styles]
-        if config.preserve_colors == "histogram":
-            tensors = [match_histogram(s, photo) for s in tensors]
-        else:
-            tensors = [match_luminance(s, photo) for s in tensors]
-        return [self._grams_of(t, i, None, layers) for i, t in enumerate(tensors)]
+        if photo is None or self.config.preserve_colors == "none":
+            return tensors
+        match = match_histogram if self.config.preserve_colors == "histogram" else match_luminance
+        return [match(s, photo) for s in tensors]
+
+    def _with_objects_in_parts(
+        self,
+        grams: list[dict[str, StyleTarget]],
+        edge: int,
+        layers: tuple[str, ...] | None,
+        photo: torch.Tensor | None = None,
+    ) -> list[dict[str, StyleTarget]]:
+        """`grams` with the OBJECT_LAYERS among `layers` measured on the paintings `config.object_scale` times
+        larger (up to OBJECT_EDGE): there conv5_1 sees a portrait's face in parts, so its targets no longer ask
+        for the whole face. Unchanged at scale 1 (the default) or when no such layer is asked for."""
+        deep = tuple(n for n in (layers or self.config.style_layers) if n in OBJECT_LAYERS)
+        larger = min(round(edge * self.config.object_scale), max(edge, OBJECT_EDGE))
+        if not deep or larger <= edge:
+            return grams
+        paintings = self._paintings_at(larger, photo)
+        return [{**g, **self._grams_of(t, i, None, deep)} for i, (g, t) in enumerate(zip(grams, paintings))]
 
     def motif_maps(self) -> list[torch.Tensor | None]:
         """Each painting's motif map (engine.motifs), None where every position counts (`motif_rarity` 0).
