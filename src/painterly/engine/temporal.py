@@ -39,13 +39,15 @@ from .optimize import Progress
 
 # Chosen by measurement (benchmarks/VIDEO.md): weight 100 cuts the warping error to a tenth of frame by frame with
 # the style score within 2 % (video_sweep.py); heavier weights gain little and cost style. With what comes into view
-# painted on its own (15 iterations formed, 7 refined) and the previous frame warped bicubically (a bilinear warp
+# painted on its own (20 iterations formed, 10 refined) and the previous frame warped bicubically (a bilinear warp
 # softens the strokes a little more at every frame), 3 iterations a frame keep the warping error and the style
-# scores of the 30 they replaced at 0.13-0.20 of the time (video_compare.py). Each of these short runs keeps its last
+# scores of the 30 they replaced at a fraction of the time (video_compare.py). Each of these short runs keeps its last
 # step (optimize.run's keep_last): 3 passes make the picture 4 made, whose 4th pass only measured the 3rd step.
+# 20, not 15, for what comes into view: a strip that enters a few pixels a frame came out a fifth less painted than
+# the rest of the frame with 15, within 15 % from 18 on (benchmarks/VIDEO.md, the entering strip).
 DEFAULT_TEMPORAL_WEIGHT = 100.0
 DEFAULT_FRAME_ITERATIONS = 3
-DEFAULT_FRESH_ITERATIONS = 15
+DEFAULT_FRESH_ITERATIONS = 20
 
 # Newly visible regions (fresh_regions, _paint_fresh): formed at half the frame's size at most, as a still's first
 # size forms its picture; boxes with 16 px of painted context, 48 px a side at least (8 and 24 px for the second pass,
