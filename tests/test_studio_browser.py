@@ -87,6 +87,8 @@ def test_paint_watch_the_preview_stop_and_download(page_on: Page, images):
     page.get_by_label("Painting", exact=True).set_input_files(images / "starry_night.jpg")
     expect(page.locator("#paintings li")).to_have_count(1)
     choose_settings(page, size=64, iterations=2000)  # stopped long before the end
+    expect(page.locator("#object-scale")).to_have_value("1")  # the engine's default: off
+    page.get_by_label("A large subject of the painting").select_option("3")
     page.get_by_role("button", name="Paint", exact=True).click()
 
     sources = preview_sources(page, wanted=3, timeout=ENGINE_TIMEOUT / 1000)  # the first, then two changes
@@ -105,12 +107,15 @@ def test_paint_watch_the_preview_stop_and_download(page_on: Page, images):
     settings_url = page.get_by_role("link", name="settings (JSON)").evaluate("link => link.href")
     settings = page.request.get(settings_url).json()
     assert settings["studio"]["state"] == "stopped" and 0 < settings["iterations_done"] < 2000
+    assert settings["config"]["object_scale"] == 3
     card = page.locator("#gallery .card").first
     expect(card).to_contain_text("tubingen.jpg × starry_night.jpg")
 
     page.locator("#size").fill("256")  # the gallery puts a result's settings back into the form
+    page.locator("#object-scale").select_option("1")
     card.get_by_role("button", name="Restore the settings").click()
     expect(page.locator("#size")).to_have_value("64")
+    expect(page.locator("#object-scale")).to_have_value("3")
     expect(page.locator("#iterations")).to_have_value("2000")
     expect(page.locator("#photo-name")).to_have_text("tubingen.jpg (512×384)")
 

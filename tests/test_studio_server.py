@@ -273,6 +273,7 @@ def test_bad_settings_are_a_400_naming_them(studio):
         ({"precision": "float8"}, "unknown precision 'float8'"),
         ({"weights": "/etc/passwd"}, "unknown setting 'weights'"),  # no path from the page reaches the engine
         ({"init": "/etc/passwd"}, "start from must be one of"),
+        ({"object_scale": 0.5}, "object_scale must be at least 1"),
     ):
         status, body = studio.json("POST", "/api/jobs", {**job, "settings": settings})
         assert status == 400, settings
