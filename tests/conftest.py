@@ -20,3 +20,13 @@ def vgg_weights():
     from painterly.engine.weights import load_weights
 
     return load_weights()
+
+
+@pytest.fixture(scope="session")
+def model():
+    """The real VGG-19 as a Painter loads it, on the CPU in float32: one for every test module that measures
+    targets with it (a module may define its own, as test_highres.py does)."""
+    from painterly import StyleConfig
+    from painterly.engine.painter import load_model
+
+    return load_model(StyleConfig(precision="float32"), "cpu")

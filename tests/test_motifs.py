@@ -16,17 +16,12 @@ from painterly import StyleConfig, stylize
 from painterly.engine.colors import colour_statistics
 from painterly.engine.highres import style_statistics
 from painterly.engine.motifs import MOTIF_EDGE, guide_of, motif_map, motif_map_of
-from painterly.engine.painter import load_model, model_key
+from painterly.engine.painter import model_key
 from painterly.media.images import load_image, resize_longest, to_tensor
 
 ROOT = Path(__file__).resolve().parents[1]
 NOCTURNE = ROOT / "benchmarks" / "images" / "nocturne.jpg"  # dark swirls, one large moon, one figure
 LANDSCAPE = ROOT / "benchmarks" / "images" / "landscape.jpg"  # hills under an empty sky
-
-
-@pytest.fixture(scope="module")
-def model():
-    return load_model(StyleConfig(precision="float32"), "cpu")
 
 
 def painting(path: Path, edge: int = 256) -> torch.Tensor:

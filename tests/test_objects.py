@@ -18,7 +18,7 @@ from painterly import PainterlyError, StyleConfig, stylize
 from painterly.apps.cli import main
 from painterly.engine.highres import style_statistics
 from painterly.engine.motifs import guide_of
-from painterly.engine.painter import OBJECT_EDGE, OBJECT_LAYERS, Painter, load_model
+from painterly.engine.painter import OBJECT_EDGE, OBJECT_LAYERS, Painter
 from painterly.media.images import load_image, resize_longest, to_tensor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,11 +27,6 @@ PORTRAIT = ROOT / "benchmarks" / "images" / "portrait.jpg"  # a fauvist head and
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import quality_metrics as qm  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def model():
-    return load_model(StyleConfig(precision="float32"), "cpu")
 
 
 def test_only_conv5_1_is_measured_on_the_larger_painting(model):

@@ -26,7 +26,7 @@ from painterly.engine.losses import (
     style_term,
 )
 from painterly.engine.objective import Temporal, make_objective
-from painterly.engine.painter import Painter, load_model
+from painterly.engine.painter import Painter
 from painterly.engine.temporal import paint_frames
 from painterly.engine.tiles import boxes
 from painterly.media.images import resize_longest, to_tensor
@@ -35,11 +35,6 @@ ROOT = Path(__file__).resolve().parents[1]
 NOCTURNE = ROOT / "benchmarks" / "images" / "nocturne.jpg"  # one large moon: a motif the weighting finds
 LAYERS = StyleConfig().style_layers
 FAST = {"size": 64, "start_size": 0, "iterations": 12, "device": "cpu", "precision": "float32"}
-
-
-@pytest.fixture(scope="module")
-def model():
-    return load_model(StyleConfig(precision="float32"), "cpu")
 
 
 def picture(images: Path, name: str, edge: int = 64) -> torch.Tensor:
